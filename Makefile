@@ -1,0 +1,19 @@
+# Entry points for people and CI. Each target installs the Debian packages it needs first.
+SWIFT_TEST_FLAGS = -c release -Xswiftc -enable-testing
+
+.PHONY: deps build demo test bench
+
+deps:
+	scripts/install-deps
+
+build: deps
+	swift build -c release
+
+demo: build
+	scripts/demo
+
+test: deps
+	swift test $(SWIFT_TEST_FLAGS)
+
+bench: build
+	bench/run

@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Upcoming language features applied to every Swift target (not to the C system-library targets).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "kontextd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kontextd", targets: ["kontextd"])
+    ],
+    targets: [
+        // C libraries from Debian, each behind a modulemap and a shim header.
+        .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebpmux", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CHeif", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
+        .systemLibrary(name: "CLCMS2", pkgConfig: "lcms2", providers: [.apt(["liblcms2-dev"])]),
+        .systemLibrary(name: "CEXIF", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
+
+        // Swift modules, one concern each.
+        .target(name: "DaemonSupport", dependencies: ["CSystemd"]),
+        .target(name: "Recipes", dependencies: ["CYAML", "DaemonSupport"]),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CWebP", "CHeif", "CLCMS2", "CEXIF"]),
+        .target(name: "HotFolder", dependencies: ["CInotifyTools", "DaemonSupport"]),
+        .target(name: "Backends", dependencies: ["Imaging", "DaemonSupport"]),
+        .target(name: "EditPipeline", dependencies: ["Imaging", "Recipes", "Backends", "HotFolder", "DaemonSupport"]),
+        .executableTarget(
+            name: "kontextd",
+            dependencies: ["EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd"]
+        ),
+
+        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "HotFolderTests", dependencies: ["HotFolder"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging"]),
+        .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Imaging"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

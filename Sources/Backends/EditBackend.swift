@@ -1,0 +1,96 @@
+public import Imaging
+
+/// What a backend must do: the prepared input of the generative step and its settings.
+///
+/// The pipeline has already decoded, oriented, scaled or cropped the image; a backend only edits it.
+public struct EditRequest: Sendable {
+    /// The job this request belongs to, for logs and for names on remote servers.
+    public var jobID: String
+    /// The image to edit, upright and in sRGB.
+    public var image: Image
+    /// The region to edit, the same size as `image` (255 = edit); nil edits the whole image.
+    public var mask: Mask?
+    /// The edit instruction; nil for a plain masked fill.
+    public var prompt: String?
+    public var seed: UInt64
+    public var steps: Int
+    public var guidance: Double
+    /// The size the backend should produce; the pipeline resizes whatever comes back to the final size.
+    public var outputWidth: Int
+    public var outputHeight: Int
+
+    public init(
+        jobID: String,
+        image: Image,
+        mask: Mask?,
+        prompt: String?,
+        seed: UInt64,
+        steps: Int,
+        guidance: Double,
+        outputWidth: Int,
+        outputHeight: Int
+    ) {
+        self.jobID = jobID
+        self.image = image
+        self.mask = mask
+        self.prompt = prompt
+        self.seed = seed
+        self.steps = steps
+        self.guidance = guidance
+        self.outputWidth = outputWidth
+        self.outputHeight = outputHeight
+    }
+}
+
+/// The image a backend produced, and where it ran.
+public struct EditResult: Sendable {
+    public var image: Image
+    /// The server or engine that ran the step, for the job log (never a URL with credentials).
+    public var server: String?
+    public var warnings: [String]
+
+    public init(image: Image, server: String? = nil, warnings: [String] = []) {
+        self.image = image
+        self.server = server
+        self.warnings = warnings
+    }
+}
+
+/// What kinds of edit a backend can perform.
+public struct BackendCapabilities: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// Follows a text instruction (Flux Kontext and the like).
+    public static let promptEdit = BackendCapabilities(rawValue: 1 << 0)
+    /// Fills a masked region without a prompt.
+    public static let maskedFill = BackendCapabilities(rawValue: 1 << 1)
+}
+
+/// Why a backend could not produce a result.
+public enum BackendError: Error, Equatable, CustomStringConvertible {
+    /// Worth retrying later: server down, timeout, HTTP 429 or 5xx.
+    case transient(String)
+    /// Retrying the same job will not help: invalid input, moderation, unsupported request.
+    case permanent(String)
+
+    public var description: String {
+        switch self {
+        case .transient(let message): message
+        case .permanent(let message): message
+        }
+    }
+
+    public var isTransient: Bool {
+        if case .transient = self { return true }
+        return false
+    }
+}
+
+/// An engine that performs the generative step of an edit.
+public protocol EditBackend: Sendable {
+    /// The name the configuration gives this backend; recipes select it with `backend:`.
+    var name: String { get }
+    var capabilities: BackendCapabilities { get }
+    func edit(_ request: EditRequest) async throws(BackendError) -> EditResult
+}
