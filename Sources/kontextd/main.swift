@@ -1,1 +1,49 @@
-print("kontextd")
+import DaemonSupport
+import Foundation
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Prints a line on standard error.
+func printError(_ message: String) {
+    fputs(message + "\n", stderr)
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+let command = arguments.first ?? "help"
+let rest = arguments.dropFirst()
+let logger = Logger(label: "kontextd", level: .info, handler: StderrLogHandler.forCurrentProcess())
+
+let status: Int32
+do {
+    switch command {
+    case "run":
+        status = await RunCommand(rest).run(logger: logger)
+    case "check":
+        status = try CheckCommand(rest).run()
+    case "edit":
+        status = await EditCommand(rest).run(logger: logger)
+    case "status":
+        status = try StatusCommand(rest).run()
+    case "retry":
+        status = try RetryCommand(rest).run(logger: logger)
+    case "help", "--help", "-h":
+        let topic = rest.first
+        print(topic.flatMap(Help.text(for:)) ?? Help.overview)
+        status = 0
+    case "--version":
+        print("kontextd \(KontextdVersion.current)")
+        status = 0
+    default:
+        printError("kontextd: unknown command '\(command)'; see 'kontextd help'")
+        status = 64
+    }
+} catch let error as UsageError {
+    printError("\(error)")
+    status = 64
+} catch {
+    printError("kontextd \(command): \(error)")
+    status = 1
+}
+exit(status)

@@ -1,0 +1,127 @@
+public import Foundation
+
+/// The machine-readable record every job leaves beside its results (or in the failed folder).
+public struct JobLog: Sendable, Codable, Equatable {
+    public struct FileEntry: Sendable, Codable, Equatable {
+        public var name: String
+        public var bytes: Int
+        public var sha256: String
+
+        public init(name: String, bytes: Int, sha256: String) {
+            self.name = name
+            self.bytes = bytes
+            self.sha256 = sha256
+        }
+    }
+
+    public struct StageTiming: Sendable, Codable, Equatable {
+        public var stage: String
+        public var seconds: Double
+
+        public init(stage: String, seconds: Double) {
+            self.stage = stage
+            self.seconds = seconds
+        }
+    }
+
+    public struct Failure: Sendable, Codable, Equatable {
+        public var stage: String
+        public var message: String
+        public var transient: Bool
+    }
+
+    public var jobID: String
+    /// The watch's name and the folder inside its inbox.
+    public var watch: String
+    public var folder: String
+    public var attempt: Int
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var inputs: [FileEntry] = []
+    public var recipeFiles: [String] = []
+    /// The fully resolved instruction (recipes and sidecar merged, defaults filled in).
+    public var instruction: [String: JSONValue] = [:]
+    public var backend: String?
+    public var server: String?
+    public var seeds: [UInt64] = []
+    public var inputSize: [Int]?
+    public var outputSize: [Int]?
+    public var timings: [StageTiming] = []
+    public var warnings: [String] = []
+    public var outputs: [FileEntry] = []
+    /// `succeeded`, `failed` or `retrying`.
+    public var outcome: String = "running"
+    public var failure: Failure?
+
+    public init(jobID: String, watch: String, folder: String, attempt: Int, startedAt: Date) {
+        self.jobID = jobID
+        self.watch = watch
+        self.folder = folder
+        self.attempt = attempt
+        self.startedAt = startedAt
+    }
+
+    mutating func record(_ failure: JobFailure) {
+        self.failure = Failure(stage: failure.stage.rawValue, message: failure.message, transient: failure.isTransient)
+        outcome = failure.isTransient ? "retrying" : "failed"
+    }
+
+    /// The log as pretty-printed JSON with sorted keys, so two logs diff cleanly.
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        // NOTE: encoding plain value types with ISO-8601 dates cannot fail; an empty log is a safe fallback.
+        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        return [UInt8](data) + [0x0A]
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> JobLog {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(JobLog.self, from: Data(bytes))
+    }
+}
+
+/// A JSON value, for the free-form parts of the job log.
+public enum JSONValue: Sendable, Codable, Equatable {
+    case string(String)
+    case number(Double)
+    case integer(Int64)
+    case bool(Bool)
+    case array([JSONValue])
+    case object([String: JSONValue])
+    case null
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        case .null: try container.encodeNil()
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Backends
+import EditPipeline
+import Foundation
+import Imaging
+import Recipes
+
+/// Finds and reads the daemon configuration.
+enum ConfigurationLoader {
+    /// Reads `explicitPath`, or the default path when it exists; without either, returns a
+    /// configuration with no watches and the built-in fill backend, which `kontextd edit` can use.
+    static func load(explicitPath: String?) throws(RecipesError) -> DaemonConfiguration {
+        if let explicitPath {
+            return try DaemonConfiguration.load(from: explicitPath)
+        }
+        if FileManager.default.fileExists(atPath: DaemonConfiguration.defaultPath) {
+            return try DaemonConfiguration.load(from: DaemonConfiguration.defaultPath)
+        }
+        return DaemonConfiguration(watches: [])
+    }
+}
+
+extension DaemonConfiguration {
+    var pipelineSettings: PipelineSettings {
+        PipelineSettings(decodeLimits: DecodeLimits(maxMegapixels: maxMegapixels), defaultBackend: defaultBackend)
+    }
+
+    var originalsPolicy: OriginalsPolicy {
+        switch originals {
+        case .keep: .keep
+        case .delete: .delete
+        case .moveTo(let path): .moveTo(path)
+        }
+    }
+}
+
+/// Turns the configured backends into running engines.
+enum BackendFactory {
+    struct UnavailableBackend: Error, CustomStringConvertible {
+        var name: String
+        var kind: String
+        var file: String?
+
+        var description: String {
+            "\(file ?? "configuration"): backend '\(name)' has type '\(kind)', which this build of kontextd "
+                + "cannot run yet; remove it or use type 'fill'"
+        }
+    }
+
+    static func makeRegistry(_ configuration: DaemonConfiguration) throws -> BackendRegistry {
+        var backends: [any EditBackend] = []
+        for backend in configuration.backends {
+            switch backend.kind {
+            case .fill:
+                backends.append(BuiltinFillBackend(name: backend.name))
+            case .comfyui, .hosted, .local:
+                // TODO: ComfyUI, hosted and native backends plug in here once their modules exist.
+                throw UnavailableBackend(name: backend.name, kind: backend.kind.rawValue, file: backend.file)
+            }
+        }
+        return BackendRegistry(backends)
+    }
+}

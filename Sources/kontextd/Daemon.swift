@@ -1,0 +1,167 @@
+import DaemonSupport
+import EditPipeline
+import Foundation
+import HotFolder
+import Recipes
+import Synchronization
+
+/// One unit of work for the worker tasks.
+enum WorkItem: Sendable {
+    /// A settled job in an inbox, not yet claimed.
+    case candidate(watch: Int, JobCandidate)
+    /// A job already in the state area: recovered after a restart, or due for a retry.
+    case claimed(watch: Int, ClaimedJob)
+    /// Inbox files that cannot become a job; they go to the failed folder with the reason.
+    case rejected(watch: Int, files: [String], reason: String)
+}
+
+/// The long-running service behind `kontextd run`.
+///
+/// Monitors feed a shared queue; a fixed number of worker tasks claim and run jobs. SIGHUP reloads
+/// recipes and rescans; SIGTERM stops intake, waits for running jobs up to the stop timeout, and
+/// returns any job it had to cancel to its inbox.
+final class Daemon: Sendable {
+    let configuration: DaemonConfiguration
+    let logger: Logger
+    let pipeline: EditPipeline
+    let watches: [WatchRuntime]
+    let queue = WorkQueue<WorkItem>()
+    let statistics = Mutex(DaemonStatistics())
+    let notifier = SystemdNotifier()
+    let stopDeadline: Duration
+    let configPath: String?
+    let startedAt = Date()
+
+    init(configuration: DaemonConfiguration, configPath: String?, logger: Logger) throws {
+        self.configuration = configuration
+        self.configPath = configPath
+        self.logger = logger
+        self.pipeline = EditPipeline(
+            backends: try BackendFactory.makeRegistry(configuration),
+            settings: configuration.pipelineSettings,
+            logger: logger
+        )
+        self.watches = try configuration.watches.map { try WatchRuntime(watch: $0, configuration: configuration, logger: logger) }
+        self.stopDeadline = .seconds(configuration.stopTimeout)
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns the process exit status.
+    func run() async -> Int32 {
+        let signals = UnixSignals.stream(for: [.terminate, .interrupt, .hangup])
+        recoverClaims()
+
+        let workers = Task { await runWorkers() }
+        let intake = Task { await runIntake() }
+        let status = Task { await runStatusLoop() }
+
+        notifier.ready(status: statusLine)
+        logger.notice("Daemon started", [
+            "watches": String(watches.count), "workers": String(configuration.workers),
+            "backends": pipeline.backends.names.joined(separator: ","), "pid": String(getpid()),
+        ])
+
+        for await signal in signals {
+            if signal == .hangup {
+                reload()
+                continue
+            }
+            logger.notice("Shutdown requested", ["signal": signal.name])
+            break
+        }
+
+        notifier.stopping()
+        intake.cancel()
+        _ = queue.close()
+        await finishWorkers(workers)
+        status.cancel()
+        writeStatus()
+        logger.notice("Daemon stopped", ["jobs.succeeded": String(statistics.withLock { $0.succeeded })])
+        return 0
+    }
+
+    // MARK: - Intake
+
+    private func runIntake() async {
+        await withTaskGroup(of: Void.self) { group in
+            for (index, watch) in watches.enumerated() {
+                group.addTask { [self] in
+                    for await event in watch.monitor.intake() {
+                        enqueue(event, watch: index)
+                    }
+                }
+            }
+        }
+    }
+
+    private func enqueue(_ event: IntakeEvent, watch: Int) {
+        switch event {
+        case .ready(let candidate):
+            let key = watches[watch].folders.inbox + "/" + candidate.imagePath
+            let isNew = statistics.withLock { $0.pending.insert(key).inserted }
+            if isNew { queue.push(.candidate(watch: watch, candidate)) }
+        case .rejected(let files, let reason):
+            queue.push(.rejected(watch: watch, files: files, reason: reason.description))
+        }
+    }
+
+    private func recoverClaims() {
+        for (index, watch) in watches.enumerated() {
+            do {
+                for job in try watch.claimer.staleClaims() {
+                    guard let adopted = try watch.claimer.adopt(job) else { continue }
+                    logger.notice("Claim recovered", ["job.id": adopted.id, "watch.name": watch.folders.name])
+                    queue.push(.claimed(watch: index, adopted))
+                }
+            } catch {
+                logger.error("Claim recovery failed", ["watch.name": watch.folders.name, "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: - Workers
+
+    private func runWorkers() async {
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<configuration.workers {
+                group.addTask { [self] in
+                    while let item = await queue.next() {
+                        await handle(item)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for running jobs up to the stop deadline, then cancels them (they return to their inbox).
+    private func finishWorkers(_ workers: Task<Void, Never>) async {
+        let deadline = Task { [stopDeadline] in
+            try? await Task.sleep(for: stopDeadline)
+            if !Task.isCancelled { workers.cancel() }
+        }
+        await workers.value
+        deadline.cancel()
+    }
+
+    // MARK: - Reload
+
+    private func reload() {
+        notifier.reloading()
+        logger.notice("Reload requested")
+        do {
+            let fresh = try ConfigurationLoader.load(explicitPath: configPath)
+            if fresh.watches != configuration.watches || fresh.backends != configuration.backends
+                || fresh.workers != configuration.workers
+            {
+                logger.warning("Reload cannot change watches, backends or workers; restart the service to apply them")
+            }
+        } catch {
+            logger.error("Configuration reload failed; keeping the running configuration", ["error": "\(error)"])
+        }
+        for watch in watches {
+            watch.recipes.invalidate()
+            watch.monitor.rescan()
+        }
+        notifier.ready(status: statusLine)
+        logger.notice("Configuration reloaded")
+    }
+}

@@ -1,0 +1,102 @@
+import DaemonSupport
+import Foundation
+import Recipes
+
+/// `kontextd retry`: moves failed jobs back into their inbox folders.
+struct RetryCommand {
+    var configPath: String?
+    var all: Bool
+    var jobIDs: [String]
+
+    init(_ arguments: ArraySlice<String>) throws(UsageError) {
+        let parsed = try ParsedArguments(arguments, command: "retry", valued: ["--config"], flags: ["--all"])
+        configPath = parsed.options["--config"]
+        all = parsed.flags.contains("--all")
+        jobIDs = parsed.positionals
+        guard all != !jobIDs.isEmpty else {
+            throw UsageError(all ? "give either --all or job ids, not both" : "name the jobs to retry, or --all", command: "retry")
+        }
+    }
+
+    func run(logger: Logger) throws -> Int32 {
+        let configuration = try ConfigurationLoader.load(explicitPath: configPath ?? DaemonConfiguration.defaultPath)
+        var requeued = 0
+        var problems = 0
+        var found = Set<String>()
+        for watch in configuration.watches {
+            for folder in FailedJobFolder.list(under: watch.failed) where all || jobIDs.contains(folder.id) {
+                found.insert(folder.id)
+                do {
+                    try folder.moveBack(toInbox: watch.inbox)
+                    print("requeued \(folder.id) into \(watch.inbox)/\(folder.inboxFolder)")
+                    requeued += 1
+                } catch {
+                    printError("kontextd retry: \(folder.id): \(error)")
+                    problems += 1
+                }
+            }
+        }
+        for missing in jobIDs where !found.contains(missing) {
+            printError("kontextd retry: no failed job '\(missing)' in any failed folder; 'kontextd status' lists recent failures")
+            problems += 1
+        }
+        if all && requeued == 0 && problems == 0 {
+            print("kontextd retry: no failed jobs")
+        }
+        return problems == 0 ? 0 : 1
+    }
+}
+
+/// A folder in the failed area that holds one failed job (or rejected files) and its report.
+struct FailedJobFolder {
+    var path: String
+    var id: String
+    /// The inbox folder the files came from, relative to the inbox.
+    var inboxFolder: String
+
+    static let reportSuffixes = [".error.txt", ".job.json"]
+
+    /// Every folder under `failed` that holds an error report.
+    static func list(under failed: String) -> [FailedJobFolder] {
+        guard let enumerator = FileManager.default.enumerator(atPath: failed) else { return [] }
+        var folders: [FailedJobFolder] = []
+        while let relative = enumerator.nextObject() as? String {
+            guard relative.hasSuffix(".error.txt") else { continue }
+            let folder = (relative as NSString).deletingLastPathComponent
+            let id = (folder as NSString).lastPathComponent
+            folders.append(
+                FailedJobFolder(path: failed + "/" + folder, id: id, inboxFolder: (folder as NSString).deletingLastPathComponent)
+            )
+        }
+        return folders.sorted { $0.id < $1.id }
+    }
+
+    /// Moves the job's files (not its reports) back to the inbox, then removes this folder.
+    /// Files claimed from elsewhere in the inbox (under `.inbox/`) return to their own paths.
+    func moveBack(toInbox inbox: String) throws {
+        let files = FileManager.default.enumerator(atPath: path)?.allObjects.compactMap { $0 as? String } ?? []
+        let payload = files.filter { name in
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory)
+            return !isDirectory.boolValue && !Self.reportSuffixes.contains { name.hasSuffix($0) }
+        }
+        let targets = payload.map { name in
+            name.hasPrefix(".inbox/") ? inbox + "/" + name.dropFirst(".inbox/".count) : [inbox, inboxFolder, name].filter { !$0.isEmpty }.joined(separator: "/")
+        }
+        for target in targets where FileManager.default.fileExists(atPath: target) {
+            throw EditCommandError("'\(target)' exists in the inbox already; move or rename it, then retry")
+        }
+        // The sidecar and masks go first and the image last, so the job is complete when the image appears.
+        let pairs = Array(zip(payload, targets))
+        let order = pairs.filter { !Self.isImageName($0.0) } + pairs.filter { Self.isImageName($0.0) }
+        for (name, target) in order {
+            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.moveItem(atPath: path + "/" + name, toPath: target)
+        }
+        try FileManager.default.removeItem(atPath: path)
+    }
+
+    static func isImageName(_ name: String) -> Bool {
+        ["jpg", "jpeg", "png", "webp", "heic", "heif", "avif", "gif", "tif", "tiff", "bmp"].contains((name as NSString).pathExtension.lowercased())
+    }
+}

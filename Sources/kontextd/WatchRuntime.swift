@@ -1,0 +1,105 @@
+import DaemonSupport
+import EditPipeline
+import Foundation
+import HotFolder
+import Recipes
+import Synchronization
+
+/// Everything the daemon keeps for one watch: its folders, claimer, delivery and monitor.
+struct WatchRuntime: Sendable {
+    let folders: WatchFolders
+    let claimer: Claimer
+    let delivery: JobDelivery
+    let monitor: HotFolderMonitor
+    let recipes: RecipeCache
+
+    init(watch: DaemonConfiguration.Watch, configuration: DaemonConfiguration, logger: Logger) throws {
+        folders = WatchFolders(name: watch.name, inbox: watch.inbox, outbox: watch.outbox, failed: watch.failed, state: watch.state)
+        for folder in [watch.outbox, watch.failed, watch.state] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        claimer = try Claimer(inbox: watch.inbox, stateDirectory: watch.state, logger: logger)
+        delivery = JobDelivery(watch: folders, originals: configuration.originalsPolicy)
+        let recipes = RecipeCache(inbox: watch.inbox, configuration: configuration)
+        self.recipes = recipes
+        let inbox = watch.inbox
+        monitor = HotFolderMonitor(
+            inbox: watch.inbox,
+            configuration: MonitorConfiguration(
+                scanInterval: .seconds(configuration.scanInterval),
+                pollInterval: .seconds(min(5, configuration.scanInterval)),
+                maxWait: .seconds(configuration.maxWait),
+                reofferBackoff: .seconds(max(30, configuration.scanInterval)),
+                extraIgnorePatterns: configuration.ignore + ["*.error.txt", "*.job.json"]
+            ),
+            logger: logger.with(["watch.name": watch.name]),
+            policy: { folder in recipes.policy(for: folder) },
+            references: { sidecar in try Self.references(ofSidecar: sidecar, inbox: inbox) }
+        )
+    }
+
+    /// The files a sidecar names, relative to the sidecar's folder, each confined to the inbox.
+    static func references(ofSidecar path: String, inbox: String) throws -> [String] {
+        let parsed = try InstructionParser(kind: .sidecar).parse(contentsOf: path)
+        let directory = (path as NSString).deletingLastPathComponent
+        for reference in parsed.instruction.referencedPaths {
+            _ = try SidecarPaths.resolve(reference, sidecarDirectory: directory, inboxRoot: inbox)
+        }
+        return parsed.instruction.referencedPaths
+    }
+}
+
+/// Folder recipes of one inbox, read at most once per few seconds per folder and dropped on reload.
+final class RecipeCache: Sendable {
+    private struct Entry {
+        var cascade: Result<RecipeCascade, RecipesError>
+        var loadedAt: ContinuousClock.Instant
+    }
+
+    private let inbox: String
+    private let defaults: FolderPolicy
+    private let entries = Mutex<[String: Entry]>([:])
+    private static let lifetime = Duration.seconds(5)
+
+    init(inbox: String, configuration: DaemonConfiguration) {
+        self.inbox = inbox
+        self.defaults = FolderPolicy(
+            settle: .seconds(configuration.settle),
+            sidecarRequired: false,
+            sidecarWait: .seconds(configuration.sidecarWait),
+            orphanTimeout: .seconds(configuration.orphanTimeout)
+        )
+    }
+
+    /// The merged recipes of `folder`, or the error of the first invalid one.
+    func cascade(for folder: String) -> Result<RecipeCascade, RecipesError> {
+        let now = ContinuousClock.now
+        if let entry = entries.withLock({ $0[folder] }), now - entry.loadedAt < Self.lifetime {
+            return entry.cascade
+        }
+        let cascade: Result<RecipeCascade, RecipesError>
+        do {
+            cascade = .success(try RecipeCascade.load(inboxRoot: inbox, folder: folder))
+        } catch {
+            cascade = .failure(error)
+        }
+        entries.withLock { $0[folder] = Entry(cascade: cascade, loadedAt: now) }
+        return cascade
+    }
+
+    /// Intake rules of `folder`: the configuration's defaults under the recipes' `intake:` keys.
+    func policy(for folder: String) -> FolderPolicy {
+        var policy = defaults
+        guard case .success(let cascade) = cascade(for: folder), let intake = cascade.instruction.intake else {
+            return policy
+        }
+        if let required = intake.sidecarRequired { policy.sidecarRequired = required }
+        if let wait = intake.sidecarWaitSeconds { policy.sidecarWait = .milliseconds(Int64(wait * 1000)) }
+        if let settle = intake.settleSeconds { policy.settle = .milliseconds(Int64(settle * 1000)) }
+        return policy
+    }
+
+    func invalidate() {
+        entries.withLock { $0.removeAll() }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Imaging
+import Testing
+
+/// The one-shot commands: edit, check, status, and usage errors.
+struct CommandTests {
+    static let kiteExample = DaemonHarness.repositoryRoot + "/examples/remove-kite"
+
+    private func temporaryPath(_ name: String) -> String {
+        NSTemporaryDirectory() + "kontextd-cmd-" + UUID().uuidString.prefix(8).lowercased() + "-" + name
+    }
+
+    @Test func editRunsExampleSidecar() throws {
+        let output = temporaryPath("kite.png")
+        defer { try? FileManager.default.removeItem(atPath: output) }
+
+        let result = try DaemonHarness.runCommand([
+            "edit", DaemonHarness.photos + "/kite.jpg", "--sidecar", Self.kiteExample + "/kite.yaml", "-o", output,
+        ])
+
+        #expect(result.status == 0, "\(result.stderr)")
+        let image = try ImageDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: output))))
+        #expect(image.format == .png)
+        #expect(image.image.width == 2560)
+    }
+
+    @Test func editSizeFlagResizes() throws {
+        let output = temporaryPath("cups.jpg")
+        defer { try? FileManager.default.removeItem(atPath: output) }
+
+        let result = try DaemonHarness.runCommand(["edit", DaemonHarness.photos + "/colorfulcups.jpg", "--size", "kontext", "-o", output])
+
+        #expect(result.status == 0, "\(result.stderr)")
+        let image = try ImageDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))).image
+        #expect(image.width == 1248)
+        #expect(image.height == 832)
+    }
+
+    @Test func editPromptOnFillFails() throws {
+        let output = temporaryPath("x.jpg")
+        let result = try DaemonHarness.runCommand([
+            "edit", DaemonHarness.photos + "/kite.jpg", "--prompt", "make it night", "-o", output,
+        ])
+
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot follow a prompt"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test func editRefusesToReplaceOutput() throws {
+        let output = temporaryPath("exists.jpg")
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: output))
+        defer { try? FileManager.default.removeItem(atPath: output) }
+
+        let result = try DaemonHarness.runCommand(["edit", DaemonHarness.photos + "/kite.jpg", "-o", output])
+
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("already exists"))
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "keep me")
+    }
+
+    @Test func editWithoutOutputIsUsageError() throws {
+        let result = try DaemonHarness.runCommand(["edit", DaemonHarness.photos + "/kite.jpg"])
+
+        #expect(result.status == 64)
+        #expect(result.stderr == "kontextd edit: missing -o OUTPUT; see 'kontextd help edit'\n")
+    }
+
+    @Test func unknownCommandIsUsageError() throws {
+        let result = try DaemonHarness.runCommand(["frobnicate"])
+
+        #expect(result.status == 64)
+        #expect(result.stderr == "kontextd: unknown command 'frobnicate'; see 'kontextd help'\n")
+    }
+
+    @Test func checkReportsRecipeProblemWithPosition() throws {
+        let daemon = try DaemonHarness()
+        try daemon.drop(text: "steps: 500\n", as: "kontextd.recipe.yaml", folder: "team")
+
+        let result = try DaemonHarness.runCommand(["check", "--config", daemon.configPath])
+
+        #expect(result.status == 1)
+        #expect(result.stdout.contains(daemon.inbox + "/team/kontextd.recipe.yaml:1:8: error:"))
+    }
+
+    @Test func checkAcceptsValidTree() throws {
+        let daemon = try DaemonHarness()
+        try daemon.drop(text: "size: kontext\n", as: "kontextd.recipe.yaml", folder: "team")
+
+        let result = try DaemonHarness.runCommand(["check", "--config", daemon.configPath])
+
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test func statusReportsFinishedJobs() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        try daemon.drop(photo: "path.jpg", as: "forest.jpg")
+        #expect(DaemonHarness.waitUntil(timeout: 60) {
+            FileManager.default.fileExists(atPath: daemon.outbox + "/forest.job.json")
+        })
+        #expect(DaemonHarness.waitUntil(timeout: 10) {
+            let status = try? DaemonHarness.runCommand(["status", "--config", daemon.configPath, "--json"])
+            return status?.stdout.contains("\"succeeded\" : 1") ?? false
+        })
+        let text = try DaemonHarness.runCommand(["status", "--config", daemon.configPath])
+        daemon.stop()
+
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("test"))
+    }
+}
