@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "HotFolderTests", dependencies: ["HotFolder"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging"]),
         .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Imaging"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport"]),
     ]
 )
 

@@ -1,5 +1,5 @@
 public import Backends
-import DaemonSupport
+public import DaemonSupport
 public import Foundation
 public import Imaging
 public import Recipes

@@ -1,6 +1,6 @@
 import Backends
 import Imaging
-import Recipes
+public import Recipes
 
 /// Values the pipeline uses when neither recipe nor sidecar sets them.
 enum InstructionDefaults {
@@ -52,7 +52,7 @@ extension MaskShape {
         case .ellipse(let centerX, let centerY, let radiusX, let radiusY):
             .ellipse(centerX: centerX, centerY: centerY, radiusX: radiusX, radiusY: radiusY)
         case .polygon(let points):
-            .polygon(points.map { MaskShape2D.Point(x: $0.x, y: $0.y) })
+            .polygon(points.map { MaskPoint(x: $0.x, y: $0.y) })
         }
     }
 }

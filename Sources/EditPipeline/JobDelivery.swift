@@ -56,7 +56,7 @@ public struct JobDelivery: Sendable {
                 let temporary = try FileOperations.writeTemporary(output.bytes, in: folder, for: final, jobID: job.id)
                 moves.append(Plan.Move(temporary: temporary, final: folder + "/" + final))
                 log.outputs.append(
-                    JobLog.FileEntry(name: final, bytes: output.bytes.count, sha256: SHA256.hexDigest(of: output.bytes))
+                    JobLog.FileEntry(name: final, bytes: output.bytes.count, sha256: SHA256.hexDigest(output.bytes))
                 )
             }
             let logName = try FileOperations.availableName(

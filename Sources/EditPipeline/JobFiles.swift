@@ -30,7 +30,7 @@ struct JobFiles {
             }
             let bytes = [UInt8](data)
             contents[name] = bytes
-            entries.append(JobLog.FileEntry(name: name, bytes: bytes.count, sha256: SHA256.hexDigest(of: bytes)))
+            entries.append(JobLog.FileEntry(name: name, bytes: bytes.count, sha256: SHA256.hexDigest(bytes)))
         }
         imageDigest = SHA256.hash(contents[job.imageName] ?? [])
         if let sidecarName = job.sidecarName {

@@ -42,11 +42,11 @@ struct EndToEndTests {
         #expect(log["outcome"] as? String == "succeeded")
         #expect(log["backend"] as? String == "fill")
         let inputs = try #require(log["inputs"] as? [[String: Any]])
-        let photoDigest = try SHA256.hexDigest(ofFileAtPath: DaemonHarness.photos + "/kite.jpg")
+        let photoDigest = try SHA256.hexDigestOfFile(atPath: DaemonHarness.photos + "/kite.jpg")
         #expect(inputs.contains { $0["name"] as? String == "kite.jpg" && $0["sha256"] as? String == photoDigest })
         #expect(inputs.count == 3)
         let outputs = try #require(log["outputs"] as? [[String: Any]])
-        #expect(outputs.first?["sha256"] as? String == (try SHA256.hexDigest(ofFileAtPath: output)))
+        #expect(outputs.first?["sha256"] as? String == (try SHA256.hexDigestOfFile(atPath: output)))
         let timings = try #require(log["timings"] as? [[String: Any]])
         #expect(timings.contains { $0["stage"] as? String == "backend" })
 
