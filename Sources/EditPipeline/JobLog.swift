@@ -61,7 +61,8 @@ public struct JobLog: Sendable, Codable, Equatable {
         self.startedAt = startedAt
     }
 
-    mutating func record(_ failure: JobFailure) {
+    /// Marks the log as failed (or retrying, for a transient failure) with `failure`.
+    public mutating func record(_ failure: JobFailure) {
         self.failure = Failure(stage: failure.stage.rawValue, message: failure.message, transient: failure.isTransient)
         outcome = failure.isTransient ? "retrying" : "failed"
     }

@@ -98,4 +98,10 @@ public struct PipelineResult: Sendable {
     public var outputs: [ProducedOutput]
     public var log: JobLog
     public var failure: JobFailure?
+
+    public init(outputs: [ProducedOutput], log: JobLog, failure: JobFailure?) {
+        self.outputs = outputs
+        self.log = log
+        self.failure = failure
+    }
 }

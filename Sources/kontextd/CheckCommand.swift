@@ -1,3 +1,4 @@
+import Foundation
 import Recipes
 
 /// `kontextd check`: validates configuration, recipes and sidecars, like `nginx -t`.
@@ -12,7 +13,7 @@ struct CheckCommand {
     }
 
     func run() throws -> Int32 {
-        let diagnostics = files.isEmpty ? Checker.check(configPath: configPath) : Checker.check(files: files)
+        let diagnostics = files.isEmpty ? Checker.check(configPath: configPath) : files.flatMap(Self.check(file:))
         for diagnostic in diagnostics {
             print(diagnostic.description)
         }
@@ -23,5 +24,16 @@ struct CheckCommand {
         }
         print("kontextd check: \(errors) error\(errors == 1 ? "" : "s")")
         return 1
+    }
+
+    /// Validates one recipe (by its file name) or sidecar.
+    static func check(file: String) -> [Diagnostic] {
+        let name = (file as NSString).lastPathComponent
+        let kind: InstructionKind = RecipeCascade.fileNames.contains(name) ? .recipe : .sidecar
+        do {
+            return try InstructionParser(kind: kind).parse(contentsOf: file).warnings
+        } catch {
+            return error.diagnostics(file: file)
+        }
     }
 }

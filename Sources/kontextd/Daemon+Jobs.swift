@@ -3,6 +3,7 @@ import EditPipeline
 import Foundation
 import HotFolder
 import Recipes
+import Synchronization
 
 extension Daemon {
     func handle(_ item: WorkItem) async {
@@ -155,7 +156,7 @@ extension PipelineResult {
     /// A result for a job that failed before the pipeline could start.
     static func failed(_ job: JobInput, _ failure: JobFailure) -> PipelineResult {
         var log = JobLog(jobID: job.id, watch: job.watch, folder: job.folder, attempt: job.attempt, startedAt: Date())
-        log.outcome = "failed"
+        log.record(failure)
         log.finishedAt = Date()
         return PipelineResult(outputs: [], log: log, failure: failure)
     }

@@ -1,6 +1,8 @@
 import DaemonSupport
 import Foundation
 import HotFolder
+import Recipes
+import Synchronization
 
 extension Daemon {
     /// The systemd status line, as `systemctl status` shows it.
@@ -18,11 +20,11 @@ extension Daemon {
             writeStatus()
             let line = statusLine
             if line != lastLine {
-                notifier.status(line)
+                notify { try notifier.status(line) }
                 lastLine = line
             }
             if let watchdogPeriod, ContinuousClock.now - lastWatchdog >= watchdogPeriod {
-                notifier.watchdog()
+                notify { try notifier.watchdog() }
                 lastWatchdog = ContinuousClock.now
             }
             try? await Task.sleep(for: .seconds(1))
@@ -43,13 +45,13 @@ extension Daemon {
             failed: snapshot.failed,
             rejected: snapshot.rejected,
             recentFailures: snapshot.recentFailures,
-            watches: watches.map {
+            watches: watches.map { watch in
                 StatusReport.Watch(
-                    name: $0.folders.name,
-                    inbox: $0.folders.inbox,
-                    queued: snapshot.pending.filter { key in key.hasPrefix($0.folders.inbox + "/") }.count,
-                    overflows: $0.monitor.overflowCount,
-                    polledSubtrees: $0.monitor.polledSubtrees.sorted()
+                    name: watch.folders.name,
+                    inbox: watch.folders.inbox,
+                    queued: snapshot.pending.filter { $0.hasPrefix(watch.folders.inbox + "/") }.count,
+                    overflows: watch.monitor.overflowCount,
+                    polledSubtrees: watch.monitor.polledSubtrees.sorted()
                 )
             }
         )

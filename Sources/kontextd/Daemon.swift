@@ -42,19 +42,19 @@ final class Daemon: Sendable {
             logger: logger
         )
         self.watches = try configuration.watches.map { try WatchRuntime(watch: $0, configuration: configuration, logger: logger) }
-        self.stopDeadline = .seconds(configuration.stopTimeout)
+        self.stopDeadline = .seconds(60)
     }
 
     /// Runs until SIGTERM or SIGINT; returns the process exit status.
     func run() async -> Int32 {
-        let signals = UnixSignals.stream(for: [.terminate, .interrupt, .hangup])
+        let signals = UnixSignals.makeStream(trapping: [.terminate, .interrupt, .hangup])
         recoverClaims()
 
         let workers = Task { await runWorkers() }
         let intake = Task { await runIntake() }
         let status = Task { await runStatusLoop() }
 
-        notifier.ready(status: statusLine)
+        notify { try notifier.ready(status: statusLine) }
         logger.notice("Daemon started", [
             "watches": String(watches.count), "workers": String(configuration.workers),
             "backends": pipeline.backends.names.joined(separator: ","), "pid": String(getpid()),
@@ -65,11 +65,11 @@ final class Daemon: Sendable {
                 reload()
                 continue
             }
-            logger.notice("Shutdown requested", ["signal": signal.name])
+            logger.notice("Shutdown requested", ["signal": signal.description])
             break
         }
 
-        notifier.stopping()
+        notify { try notifier.stopping() }
         intake.cancel()
         _ = queue.close()
         await finishWorkers(workers)
@@ -142,10 +142,20 @@ final class Daemon: Sendable {
         deadline.cancel()
     }
 
+    /// Sends a notification to systemd; a failure is logged and otherwise ignored, because the
+    /// service works on without it (only `Type=notify` start-up would time out).
+    func notify(_ send: () throws(SystemError) -> Bool) {
+        do {
+            _ = try send()
+        } catch {
+            logger.warning("Notification to systemd failed", ["error": "\(error)"])
+        }
+    }
+
     // MARK: - Reload
 
     private func reload() {
-        notifier.reloading()
+        notify { try notifier.reloading() }
         logger.notice("Reload requested")
         do {
             let fresh = try ConfigurationLoader.load(explicitPath: configPath)
@@ -161,7 +171,7 @@ final class Daemon: Sendable {
             watch.recipes.invalidate()
             watch.monitor.rescan()
         }
-        notifier.ready(status: statusLine)
+        notify { try notifier.ready(status: statusLine) }
         logger.notice("Configuration reloaded")
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 import Recipes
 
 /// `kontextd status`: what the running daemon last wrote to its status file.

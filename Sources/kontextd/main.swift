@@ -13,7 +13,7 @@ func printError(_ message: String) {
 let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "help"
 let rest = arguments.dropFirst()
-let logger = Logger(label: "kontextd", level: .info, handler: StderrLogHandler.forCurrentProcess())
+let logger = Logger(label: "kontextd", level: .info, handler: StderrLogHandler.makeDefault())
 
 let status: Int32
 do {
