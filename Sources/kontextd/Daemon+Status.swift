@@ -1,4 +1,5 @@
 import DaemonSupport
+import EditPipeline
 import Foundation
 import HotFolder
 import Recipes

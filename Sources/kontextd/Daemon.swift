@@ -144,7 +144,7 @@ final class Daemon: Sendable {
 
     /// Sends a notification to systemd; a failure is logged and otherwise ignored, because the
     /// service works on without it (only `Type=notify` start-up would time out).
-    func notify(_ send: () throws(SystemError) -> Bool) {
+    func notify(_ send: () throws -> Bool) {
         do {
             _ = try send()
         } catch {

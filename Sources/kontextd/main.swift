@@ -7,7 +7,7 @@ import Foundation
 
 /// Prints a line on standard error.
 func printError(_ message: String) {
-    fputs(message + "\n", stderr)
+    FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -19,11 +19,11 @@ let status: Int32
 do {
     switch command {
     case "run":
-        status = await RunCommand(rest).run(logger: logger)
+        status = await try RunCommand(rest).run(logger: logger)
     case "check":
         status = try CheckCommand(rest).run()
     case "edit":
-        status = await EditCommand(rest).run(logger: logger)
+        status = await try EditCommand(rest).run(logger: logger)
     case "status":
         status = try StatusCommand(rest).run()
     case "retry":
