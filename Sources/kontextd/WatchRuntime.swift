@@ -79,7 +79,7 @@ final class RecipeCache: Sendable {
         }
         let cascade: Result<RecipeCascade, RecipesError>
         do {
-            cascade = .success(try RecipeCascade.load(inboxRoot: inbox, folder: folder))
+            cascade = .success(try RecipeCascade.load(inboxRoot: inbox, folder: folder.isEmpty ? inbox : inbox + "/" + folder))
         } catch {
             cascade = .failure(error)
         }
