@@ -25,8 +25,6 @@ enum PNGDecoder {
     private static func decodePixels(_ bytes: [UInt8]) throws(ImageDecodingError) -> Image {
         var control = png_image()
         control.version = png_uint_32(PNG_IMAGE_VERSION)
-        // Files with 16 bits per channel and no gAMA chunk are sRGB in practice, not linear.
-        control.flags = png_uint_32(PNG_IMAGE_FLAG_16BIT_sRGB)
         defer { png_image_free(&control) }
 
         let began = bytes.withUnsafeBufferPointer { buffer in
@@ -37,6 +35,9 @@ enum PNGDecoder {
         }
 
         let layout = layout(forFileFormat: control.format)
+        // Files with 16 bits per channel and no gAMA chunk are sRGB in practice, not linear. The flag is set
+        // here because png_image_begin_read_from_memory clears the whole structure.
+        control.flags |= png_uint_32(PNG_IMAGE_FLAG_16BIT_sRGB)
         control.format = pngFormat(for: layout)
         var pixels = [UInt8](repeating: 0, count: Int(control.width) * Int(control.height) * layout.channels)
         let finished = bytes.withUnsafeBufferPointer { _ in
