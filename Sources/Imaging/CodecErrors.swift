@@ -90,11 +90,13 @@ func byteHex(_ byte: UInt8) -> String {
     return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
 }
 
-/// Formats megapixels with at most one decimal, dropping ".0" so that the default limit prints as "100".
+/// Formats megapixels with one decimal (three below 1 MP, so small limits stay visible) and drops a
+/// trailing ".0", so that the default limit prints as "100".
 func formatMegapixels(_ value: Double) -> String {
-    let tenths = (value * 10).rounded()
-    if tenths.truncatingRemainder(dividingBy: 10) == 0 {
-        return String(Int(tenths / 10))
+    let scale = value >= 1 ? 10.0 : 1000.0
+    let rounded = (value * scale).rounded() / scale
+    if rounded == rounded.rounded() {
+        return String(Int(rounded))
     }
-    return String(tenths / 10)
+    return String(rounded)
 }

@@ -12,6 +12,9 @@ private let heifInitialization: Void = {
 enum HEIFDecoder {
     static func decode(_ bytes: [UInt8], limits: DecodeLimits) throws(ImageDecodingError) -> RawDecodedImage {
         heifInitialization
+        if let detail = incompleteBoxDetail(bytes) {
+            throw .truncated(format: .heif, detail: detail)
+        }
         guard heif_have_decoder_for_format(heif_compression_HEVC) != 0 else {
             throw .unsupportedFeature(format: .heif, detail: "libheif has no HEVC decoder plugin on this machine")
         }
@@ -97,6 +100,37 @@ enum HEIFDecoder {
             return nil
         }
         return block
+    }
+
+    /// Walks the top-level ISO boxes and describes the first one that extends past the end of the file.
+    ///
+    /// libheif reports a cut file as a missing box ("No 'meta' box") when the metadata comes last,
+    /// so the walk tells truncation apart from corrupt data.
+    static func incompleteBoxDetail(_ bytes: [UInt8]) -> String? {
+        var offset = 0
+        while offset < bytes.count {
+            guard offset + 8 <= bytes.count else {
+                return "the file ends inside a box header at byte \(bytes.count)"
+            }
+            var size = UInt64(readBigEndianUInt32(bytes, at: offset))
+            let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            if size == 1 {
+                guard offset + 16 <= bytes.count else {
+                    return "the file ends inside the '\(type)' box header at byte \(bytes.count)"
+                }
+                size = UInt64(readBigEndianUInt32(bytes, at: offset + 8)) << 32 | UInt64(readBigEndianUInt32(bytes, at: offset + 12))
+            } else if size == 0 {
+                return nil  // The last box extends to the end of the file.
+            }
+            guard size >= 8, size <= UInt64(bytes.count - offset) else {
+                if size < 8 {
+                    return nil  // An invalid size is corrupt data, which libheif reports.
+                }
+                return "the '\(type)' box at byte \(offset) declares \(size) bytes but the file ends at byte \(bytes.count)"
+            }
+            offset += Int(size)
+        }
+        return nil
     }
 
     /// Throws the libheif error as truncated, unsupported or corrupt data.
