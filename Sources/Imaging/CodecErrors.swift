@@ -24,7 +24,8 @@ public enum ImageDecodingError: Error, Equatable, CustomStringConvertible {
         case .emptyFile:
             return "The image file is empty (0 bytes); copy the complete file into the inbox again."
         case .tooShort(let byteCount):
-            return "The file is too short to be an image (\(byteCount) bytes); copy the complete file into the inbox again."
+            return
+                "The file is too short to be an image (\(byteCount) bytes); copy the complete file into the inbox again."
         case .unsupportedFormat(let name):
             return "The image format '\(name)' is not supported; convert the image to PNG, JPEG, WebP or HEIF."
         case .unknownFormat(let head):
@@ -32,7 +33,8 @@ public enum ImageDecodingError: Error, Equatable, CustomStringConvertible {
             return "The file is not a PNG, JPEG, WebP or HEIF image (first bytes '\(hex)'); "
                 + "check that the file is an image and convert it to one of these formats."
         case .truncated(let format, let detail):
-            return "The \(format.displayName) file is truncated (\(detail)); copy the complete file into the inbox again."
+            return
+                "The \(format.displayName) file is truncated (\(detail)); copy the complete file into the inbox again."
         case .corrupt(let format, let detail):
             return "The \(format.displayName) data is corrupt (\(detail)); export the image again."
         case .zeroDimensions(let format, let width, let height):
@@ -72,7 +74,8 @@ public enum ImageEncodingError: Error, Equatable, CustomStringConvertible {
         case .invalidCompressionLevel(let level):
             return "The PNG compression level \(level) is out of range; use a value from 0 to 9."
         case .unsupportedFormat(let format):
-            return "Writing \(format.displayName) files is not supported; choose png, jpeg or webp as the output format."
+            return
+                "Writing \(format.displayName) files is not supported; choose png, jpeg or webp as the output format."
         case .metadataTooLarge(let kind, let byteCount, let maxByteCount):
             return "The \(kind) metadata is \(byteCount) bytes, more than the \(maxByteCount) bytes the output "
                 + "format can store; turn off keeping \(kind) metadata for this output."

@@ -72,7 +72,12 @@ public struct EncodeOptions: Sendable {
     /// the thumbnail, because encoders receive upright pixels.
     public var metadata: ImageMetadata?
 
-    public init(format: ImageFileFormat, quality: Int = 90, pngCompressionLevel: Int = 6, metadata: ImageMetadata? = nil) {
+    public init(
+        format: ImageFileFormat,
+        quality: Int = 90,
+        pngCompressionLevel: Int = 6,
+        metadata: ImageMetadata? = nil
+    ) {
         self.format = format
         self.quality = quality
         self.pngCompressionLevel = pngCompressionLevel

@@ -69,9 +69,19 @@ extension ColorManagement {
         var blue: (Double, Double)
 
         /// Display P3: DCI-P3 primaries with the D65 white point.
-        static let displayP3 = RGBColorSpace(white: (0.3127, 0.3290), red: (0.680, 0.320), green: (0.265, 0.690), blue: (0.150, 0.060))
+        static let displayP3 = RGBColorSpace(
+            white: (0.3127, 0.3290),
+            red: (0.680, 0.320),
+            green: (0.265, 0.690),
+            blue: (0.150, 0.060)
+        )
         /// Adobe RGB (1998) with the D65 white point.
-        static let adobeRGB = RGBColorSpace(white: (0.3127, 0.3290), red: (0.640, 0.330), green: (0.210, 0.710), blue: (0.150, 0.060))
+        static let adobeRGB = RGBColorSpace(
+            white: (0.3127, 0.3290),
+            red: (0.640, 0.330),
+            green: (0.210, 0.710),
+            blue: (0.150, 0.060)
+        )
     }
 
     /// Builds a matrix-shaper ICC profile with the sRGB tone curve (`gamma` nil) or a pure power curve.
@@ -91,7 +101,8 @@ extension ColorManagement {
         var primaries = cmsCIExyYTRIPLE(
             Red: cmsCIExyY(x: space.red.0, y: space.red.1, Y: 1),
             Green: cmsCIExyY(x: space.green.0, y: space.green.1, Y: 1),
-            Blue: cmsCIExyY(x: space.blue.0, y: space.blue.1, Y: 1))
+            Blue: cmsCIExyY(x: space.blue.0, y: space.blue.1, Y: 1)
+        )
         var curves: [OpaquePointer?] = [curve, curve, curve]
         guard let handle = cmsCreateRGBProfile(&white, &primaries, &curves) else {
             return nil

@@ -8,6 +8,11 @@ enum ColorManagement {
         /// True when the profile still describes the returned pixels, which happens only for sRGB profiles.
         var keepsProfile: Bool
         var warnings: [String] = []
+
+        /// Returns the pixels unchanged and drops the profile, with a warning that says why.
+        static func ignoringProfile(_ image: Image, because warning: String) -> Conversion {
+            Conversion(image: image, keepsProfile: false, warnings: [warning])
+        }
     }
 
     /// lcms2 pixel formats; the TYPE_* macros are not importable into Swift, so they are rebuilt from
@@ -26,50 +31,72 @@ enum ColorManagement {
     /// Profiles that cannot be read or do not match the image's channels are ignored with a warning.
     static func convertToSRGB(_ image: Image, profile bytes: [UInt8]) -> Conversion {
         guard let profile = ICCProfile(bytes) else {
-            return Conversion(image: image, keepsProfile: false, warnings: ["The embedded ICC profile could not be read, so the colours were treated as sRGB."])
+            return .ignoringProfile(
+                image,
+                because: "The embedded ICC profile could not be read, so the colours were treated as sRGB."
+            )
         }
+        let name = profile.description
         let isGray = image.layout == .gray || image.layout == .grayAlpha
-        let expectedSpace = isGray ? cmsSigGrayData : cmsSigRgbData
-        guard cmsGetColorSpace(profile.handle) == expectedSpace else {
-            let warning = "The embedded ICC profile '\(profile.description)' does not match the image's \(isGray ? "grey" : "RGB") channels, so it was ignored."
-            return Conversion(image: image, keepsProfile: false, warnings: [warning])
+        guard cmsGetColorSpace(profile.handle) == (isGray ? cmsSigGrayData : cmsSigRgbData) else {
+            let channels = isGray ? "grey" : "RGB"
+            return .ignoringProfile(
+                image,
+                because: "The embedded ICC profile '\(name)' does not match the image's \(channels) channels, "
+                    + "so it was ignored."
+            )
         }
-        if profile.description.contains("sRGB") {
+        if name.contains("sRGB") {
             return Conversion(image: image, keepsProfile: true)
         }
-        guard let output = isGray ? ICCProfile.makeSRGBGray() : ICCProfile.makeSRGB() else {
-            return Conversion(image: image, keepsProfile: false, warnings: ["lcms2 could not create the sRGB profile, so the colours were not converted."])
-        }
-        let format: UInt32
-        switch image.layout {
-        case .gray: format = gray8
-        case .grayAlpha: format = grayAlpha8
-        case .rgb: format = rgb8
-        case .rgba: format = rgba8
-        }
-        guard let pixels = transform(image.pixels, pixelCount: image.width * image.height, from: profile, format: format, to: output, format: format) else {
-            return Conversion(image: image, keepsProfile: false, warnings: ["lcms2 could not convert from the ICC profile '\(profile.description)', so the colours were treated as sRGB."])
+
+        let output = isGray ? ICCProfile.makeSRGBGray() : ICCProfile.makeSRGB()
+        let format = pixelFormat(of: image.layout)
+        let pixelCount = image.width * image.height
+        guard let output,
+            let pixels = transform(image.pixels, pixelCount: pixelCount, from: profile, format, to: output, format)
+        else {
+            return .ignoringProfile(
+                image,
+                because: "lcms2 could not convert from the ICC profile '\(name)', so the colours were kept."
+            )
         }
         let converted = Image(width: image.width, height: image.height, layout: image.layout, pixels: pixels)
-        return Conversion(image: converted, keepsProfile: false, warnings: ["Converted the colours from the ICC profile '\(profile.description)' to sRGB."])
+        let warning = "Converted the colours from the ICC profile '\(name)' to sRGB."
+        return Conversion(image: converted, keepsProfile: false, warnings: [warning])
     }
 
     /// Converts CMYK samples to sRGB: through `profile` when it is a CMYK profile, otherwise with the
-    /// naive formula R = (255 - C)(255 - K) / 255, which ignores ink behaviour.
-    static func convertCMYKToSRGB(_ cmyk: CMYKPixels, inverted: Bool, profile bytes: [UInt8]?) -> (image: Image, warnings: [String]) {
-        let pixelCount = cmyk.width * cmyk.height
-        if let bytes, let profile = ICCProfile(bytes), cmsGetColorSpace(profile.handle) == cmsSigCmykData, let output = ICCProfile.makeSRGB() {
+    /// naive formula R = (255 - C)(255 - K) / 255, which ignores how inks behave on paper.
+    static func convertCMYKToSRGB(
+        _ cmyk: CMYKPixels,
+        inverted: Bool,
+        profile bytes: [UInt8]?
+    ) -> (image: Image, warnings: [String]) {
+        if let bytes, let profile = ICCProfile(bytes), cmsGetColorSpace(profile.handle) == cmsSigCmykData,
+            let output = ICCProfile.makeSRGB()
+        {
             let format = inverted ? cmyk8Inverted : cmyk8
-            if let pixels = transform(cmyk.samples, pixelCount: pixelCount, from: profile, format: format, to: output, format: rgb8) {
+            let pixelCount = cmyk.width * cmyk.height
+            if let pixels = transform(cmyk.samples, pixelCount: pixelCount, from: profile, format, to: output, rgb8) {
                 let image = Image(width: cmyk.width, height: cmyk.height, layout: .rgb, pixels: pixels)
                 return (image, ["Converted the CMYK colours with the ICC profile '\(profile.description)' to sRGB."])
             }
         }
-        var warnings = ["Converted CMYK to sRGB without a usable CMYK ICC profile, so colours are approximate."]
-        if bytes == nil {
-            warnings = ["Converted CMYK to sRGB without an ICC profile, so colours are approximate."]
+        let warning =
+            bytes == nil
+            ? "Converted CMYK to sRGB without an ICC profile, so colours are approximate."
+            : "Converted CMYK to sRGB without a usable CMYK ICC profile, so colours are approximate."
+        return (naiveCMYKToRGB(cmyk, inverted: inverted), [warning])
+    }
+
+    private static func pixelFormat(of layout: PixelLayout) -> UInt32 {
+        switch layout {
+        case .gray: gray8
+        case .grayAlpha: grayAlpha8
+        case .rgb: rgb8
+        case .rgba: rgba8
         }
-        return (naiveCMYKToRGB(cmyk, inverted: inverted), warnings)
     }
 
     private static func naiveCMYKToRGB(_ cmyk: CMYKPixels, inverted: Bool) -> Image {
@@ -78,13 +105,14 @@ enum ColorManagement {
         cmyk.samples.withUnsafeBufferPointer { source in
             rgb.withUnsafeMutableBufferPointer { destination in
                 for index in 0..<pixelCount {
-                    // Ink-free amounts: 255 means no ink of that colour.
-                    var paper = (0..<4).map { Int(source[index * 4 + $0]) }
-                    if !inverted {
-                        paper = paper.map { 255 - $0 }
+                    // Ink-free amount per channel: 255 means no ink.
+                    let paper = { (channel: Int) -> Int in
+                        let sample = Int(source[index * 4 + channel])
+                        return inverted ? sample : 255 - sample
                     }
+                    let black = paper(3)
                     for channel in 0..<3 {
-                        destination[index * 3 + channel] = UInt8((paper[channel] * paper[3] + 127) / 255)
+                        destination[index * 3 + channel] = UInt8((paper(channel) * black + 127) / 255)
                     }
                 }
             }
@@ -92,16 +120,33 @@ enum ColorManagement {
         return Image(width: cmyk.width, height: cmyk.height, layout: .rgb, pixels: rgb)
     }
 
+    /// Runs an lcms2 transform with perceptual intent; alpha channels are copied unchanged.
     private static func transform(
-        _ input: [UInt8], pixelCount: Int, from source: borrowing ICCProfile, format inputFormat: UInt32,
-        to destination: borrowing ICCProfile, format outputFormat: UInt32
+        _ input: [UInt8],
+        pixelCount: Int,
+        from source: borrowing ICCProfile,
+        _ inputFormat: UInt32,
+        to destination: borrowing ICCProfile,
+        _ outputFormat: UInt32
     ) -> [UInt8]? {
         let flags = UInt32(cmsFLAGS_COPY_ALPHA)
-        guard let transform = cmsCreateTransform(source.handle, inputFormat, destination.handle, outputFormat, UInt32(INTENT_PERCEPTUAL), flags) else {
+        let intent = UInt32(INTENT_PERCEPTUAL)
+        guard
+            let transform = cmsCreateTransform(
+                source.handle,
+                inputFormat,
+                destination.handle,
+                outputFormat,
+                intent,
+                flags
+            )
+        else {
             return nil
         }
         defer { cmsDeleteTransform(transform) }
-        let outputChannels = outputFormat == rgb8 ? 3 : outputFormat == rgba8 ? 4 : outputFormat == gray8 ? 1 : 2
+
+        // CHANNELS_SH and EXTRA_SH give the sample count per pixel.
+        let outputChannels = Int((outputFormat >> 3) & 0xF + (outputFormat >> 7) & 0x7)
         var output = [UInt8](repeating: 0, count: pixelCount * outputChannels)
         input.withUnsafeBytes { source in
             output.withUnsafeMutableBytes { destination in

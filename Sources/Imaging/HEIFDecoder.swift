@@ -54,7 +54,9 @@ enum HEIFDecoder {
         let width = Int(heif_image_get_width(decoded, heif_channel_interleaved))
         let height = Int(heif_image_get_height(decoded, heif_channel_interleaved))
         var stride: Int32 = 0
-        guard width > 0, height > 0, let plane = heif_image_get_plane_readonly(decoded, heif_channel_interleaved, &stride) else {
+        guard width > 0, height > 0,
+            let plane = heif_image_get_plane_readonly(decoded, heif_channel_interleaved, &stride)
+        else {
             throw .corrupt(format: .heif, detail: "libheif returned no interleaved plane")
         }
         let rowBytes = width * layout.channels
@@ -118,7 +120,9 @@ enum HEIFDecoder {
                 guard offset + 16 <= bytes.count else {
                     return "the file ends inside the '\(type)' box header at byte \(bytes.count)"
                 }
-                size = UInt64(readBigEndianUInt32(bytes, at: offset + 8)) << 32 | UInt64(readBigEndianUInt32(bytes, at: offset + 12))
+                size =
+                    UInt64(readBigEndianUInt32(bytes, at: offset + 8)) << 32
+                    | UInt64(readBigEndianUInt32(bytes, at: offset + 12))
             } else if size == 0 {
                 return nil  // The last box extends to the end of the file.
             }
@@ -126,7 +130,8 @@ enum HEIFDecoder {
                 if size < 8 {
                     return nil  // An invalid size is corrupt data, which libheif reports.
                 }
-                return "the '\(type)' box at byte \(offset) declares \(size) bytes but the file ends at byte \(bytes.count)"
+                return
+                    "the '\(type)' box at byte \(offset) declares \(size) bytes but the file ends at byte \(bytes.count)"
             }
             offset += Int(size)
         }

@@ -9,7 +9,9 @@ public enum ImageFileFormat: String, Sendable, CaseIterable {
     public static let detectionByteCount = 12
 
     /// HEIF brands in the `ftyp` box that mark HEIF/HEIC still images and sequences.
-    static let heifBrands: Set<String> = ["heic", "heix", "hevc", "hevx", "heim", "heis", "hevm", "hevs", "mif1", "msf1"]
+    static let heifBrands: Set<String> = [
+        "heic", "heix", "hevc", "hevx", "heim", "heis", "hevm", "hevs", "mif1", "msf1",
+    ]
 
     /// AVIF brands; AVIF files share the HEIF container but are reported as unsupported.
     static let avifBrands: Set<String> = ["avif", "avis"]

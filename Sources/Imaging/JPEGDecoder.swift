@@ -19,7 +19,9 @@ enum JPEGDecoder {
         var metadata = ImageMetadata(exif: scan.exif, icc: scan.iccProfile, xmp: scan.xmp)
         var warnings: [String] = []
         if scan.iccChunkCount > 0 && metadata.icc == nil {
-            warnings.append("The ICC profile is missing some of its \(scan.iccChunkCount) APP2 chunks, so it was ignored.")
+            warnings.append(
+                "The ICC profile is missing some of its \(scan.iccChunkCount) APP2 chunks, so it was ignored."
+            )
         }
         let decoded = try TurboJPEGDecompressor.decompress(bytes)
         warnings += decoded.warnings
@@ -60,7 +62,9 @@ struct TurboJPEGDecompressor: ~Copyable {
     }
 
     /// Decodes grey files to `.gray`, CMYK and YCCK files to `cmyk`, and all others to `.rgb`.
-    static func decompress(_ bytes: [UInt8]) throws(ImageDecodingError) -> (image: Image, cmyk: CMYKPixels?, warnings: [String]) {
+    static func decompress(_ bytes: [UInt8]) throws(ImageDecodingError) -> (
+        image: Image, cmyk: CMYKPixels?, warnings: [String]
+    ) {
         let decompressor = try TurboJPEGDecompressor()
         var width: Int32 = 0
         var height: Int32 = 0
@@ -68,10 +72,17 @@ struct TurboJPEGDecompressor: ~Copyable {
         var colorspace: Int32 = 0
         let headerStatus = bytes.withUnsafeBufferPointer { buffer in
             tjDecompressHeader3(
-                decompressor.handle, buffer.baseAddress, UInt(buffer.count), &width, &height, &subsampling, &colorspace)
+                decompressor.handle,
+                buffer.baseAddress,
+                UInt(buffer.count),
+                &width,
+                &height,
+                &subsampling,
+                &colorspace
+            )
         }
         guard headerStatus == 0 else {
-            throw .corrupt(format: .jpeg, detail: "TurboJPEG: \(decompressor.errorMessage)")
+            throw decompressor.headerError()
         }
 
         let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
@@ -81,8 +92,16 @@ struct TurboJPEGDecompressor: ~Copyable {
         let status = bytes.withUnsafeBufferPointer { buffer in
             pixels.withUnsafeMutableBufferPointer { output in
                 tjDecompress2(
-                    decompressor.handle, buffer.baseAddress, UInt(buffer.count), output.baseAddress,
-                    width, 0, height, Int32(pixelFormat.rawValue), 0)
+                    decompressor.handle,
+                    buffer.baseAddress,
+                    UInt(buffer.count),
+                    output.baseAddress,
+                    width,
+                    0,
+                    height,
+                    Int32(pixelFormat.rawValue),
+                    0
+                )
             }
         }
         let warnings = try decompressor.checkDecompressStatus(status)
@@ -110,6 +129,16 @@ struct TurboJPEGDecompressor: ~Copyable {
             throw .truncated(format: .jpeg, detail: "TurboJPEG: \(message)")
         }
         return ["The JPEG decoder warned '\(message)'; the image may contain damaged blocks."]
+    }
+
+    /// Sorts a tjDecompressHeader3 failure: libjpeg words unsupported variants (12-bit samples,
+    /// lossless JPEG) as "Unsupported ...", and everything else is corrupt data.
+    func headerError() -> ImageDecodingError {
+        let message = errorMessage
+        if message.contains("Unsupported") {
+            return .unsupportedFeature(format: .jpeg, detail: "TurboJPEG: \(message)")
+        }
+        return .corrupt(format: .jpeg, detail: "TurboJPEG: \(message)")
     }
 
     var errorMessage: String {

@@ -16,8 +16,13 @@ enum JPEGEncoder {
         case .rgba: (pixelFormat, subsampling) = (TJPF_RGBX, quality >= 90 ? TJSAMP_444 : TJSAMP_420)
         }
         let jpeg = try compress(
-            source.pixels, width: source.width, height: source.height,
-            pixelFormat: pixelFormat, subsampling: subsampling, quality: quality)
+            source.pixels,
+            width: source.width,
+            height: source.height,
+            pixelFormat: pixelFormat,
+            subsampling: subsampling,
+            quality: quality
+        )
         guard let metadata else {
             return jpeg
         }
@@ -25,12 +30,26 @@ enum JPEGEncoder {
     }
 
     /// Encodes CMYK samples (0 is no ink); TurboJPEG stores them as YCCK with an Adobe APP14 segment.
-    static func encodeCMYK(_ samples: [UInt8], width: Int, height: Int, quality: Int) throws(ImageEncodingError) -> [UInt8] {
-        try compress(samples, width: width, height: height, pixelFormat: TJPF_CMYK, subsampling: TJSAMP_444, quality: quality)
+    static func encodeCMYK(_ samples: [UInt8], width: Int, height: Int, quality: Int) throws(ImageEncodingError)
+        -> [UInt8]
+    {
+        try compress(
+            samples,
+            width: width,
+            height: height,
+            pixelFormat: TJPF_CMYK,
+            subsampling: TJSAMP_444,
+            quality: quality
+        )
     }
 
     private static func compress(
-        _ pixels: [UInt8], width: Int, height: Int, pixelFormat: TJPF, subsampling: TJSAMP, quality: Int
+        _ pixels: [UInt8],
+        width: Int,
+        height: Int,
+        pixelFormat: TJPF,
+        subsampling: TJSAMP,
+        quality: Int
     ) throws(ImageEncodingError) -> [UInt8] {
         guard let handle = tjInitCompress() else {
             throw .encoderFailed(format: .jpeg, detail: "TurboJPEG could not create a compressor")
@@ -40,8 +59,18 @@ enum JPEGEncoder {
         var size: UInt = 0
         let status = pixels.withUnsafeBufferPointer { buffer in
             tjCompress2(
-                handle, buffer.baseAddress, Int32(width), 0, Int32(height), Int32(pixelFormat.rawValue),
-                &output, &size, Int32(subsampling.rawValue), Int32(quality), 0)
+                handle,
+                buffer.baseAddress,
+                Int32(width),
+                0,
+                Int32(height),
+                Int32(pixelFormat.rawValue),
+                &output,
+                &size,
+                Int32(subsampling.rawValue),
+                Int32(quality),
+                0
+            )
         }
         defer { tjFree(output) }
         guard status == 0, let output else {

@@ -22,33 +22,33 @@ enum PNGDecoder {
     }
 
     /// Runs png_image_begin_read and png_image_finish_read, keeping alpha only when the file has it.
+    ///
+    /// Both calls happen inside one `withUnsafeBufferPointer`, because libpng keeps reading from the
+    /// memory that png_image_begin_read_from_memory received.
     private static func decodePixels(_ bytes: [UInt8]) throws(ImageDecodingError) -> Image {
         var control = png_image()
         control.version = png_uint_32(PNG_IMAGE_VERSION)
         defer { png_image_free(&control) }
 
-        let began = bytes.withUnsafeBufferPointer { buffer in
-            png_image_begin_read_from_memory(&control, buffer.baseAddress, buffer.count)
-        }
-        guard began != 0 else {
-            throw mapError(message(of: &control))
-        }
+        return try bytes.withUnsafeBufferPointer { buffer throws(ImageDecodingError) in
+            guard png_image_begin_read_from_memory(&control, buffer.baseAddress, buffer.count) != 0 else {
+                throw mapError(message(of: &control))
+            }
 
-        let layout = layout(forFileFormat: control.format)
-        // Files with 16 bits per channel and no gAMA chunk are sRGB in practice, not linear. The flag is set
-        // here because png_image_begin_read_from_memory clears the whole structure.
-        control.flags |= png_uint_32(PNG_IMAGE_FLAG_16BIT_sRGB)
-        control.format = pngFormat(for: layout)
-        var pixels = [UInt8](repeating: 0, count: Int(control.width) * Int(control.height) * layout.channels)
-        let finished = bytes.withUnsafeBufferPointer { _ in
-            pixels.withUnsafeMutableBytes { output in
+            let layout = layout(forFileFormat: control.format)
+            // Files with 16 bits per channel and no gAMA chunk are sRGB in practice, not linear. The flag is
+            // set here because png_image_begin_read_from_memory clears the whole structure.
+            control.flags |= png_uint_32(PNG_IMAGE_FLAG_16BIT_sRGB)
+            control.format = pngFormat(for: layout)
+            var pixels = [UInt8](repeating: 0, count: Int(control.width) * Int(control.height) * layout.channels)
+            let finished = pixels.withUnsafeMutableBytes { output in
                 png_image_finish_read(&control, nil, output.baseAddress, 0, nil)
             }
+            guard finished != 0 else {
+                throw mapError(message(of: &control))
+            }
+            return Image(width: Int(control.width), height: Int(control.height), layout: layout, pixels: pixels)
         }
-        guard finished != 0 else {
-            throw mapError(message(of: &control))
-        }
-        return Image(width: Int(control.width), height: Int(control.height), layout: layout, pixels: pixels)
     }
 
     static func layout(forFileFormat format: png_uint_32) -> PixelLayout {

@@ -47,7 +47,14 @@ enum PNGEncoder {
             let status = image.pixels.withUnsafeBytes { pixels in
                 output.withUnsafeMutableBytes { memory in
                     png_image_write_to_memory(
-                        &control, pass == 0 ? nil : memory.baseAddress, &byteCount, 0, pixels.baseAddress, 0, nil)
+                        &control,
+                        pass == 0 ? nil : memory.baseAddress,
+                        &byteCount,
+                        0,
+                        pixels.baseAddress,
+                        0,
+                        nil
+                    )
                 }
             }
             guard status != 0 else {

@@ -6,7 +6,10 @@ enum WebPCodec {
         // The RIFF size counts everything after its own 8-byte header.
         let riffSize = Int(bytes[4]) | Int(bytes[5]) << 8 | Int(bytes[6]) << 16 | Int(bytes[7]) << 24
         guard riffSize + 8 <= bytes.count else {
-            throw .truncated(format: .webp, detail: "the RIFF header declares \(riffSize + 8) bytes but the file has \(bytes.count)")
+            throw .truncated(
+                format: .webp,
+                detail: "the RIFF header declares \(riffSize + 8) bytes but the file has \(bytes.count)"
+            )
         }
         var features = WebPBitstreamFeatures()
         let status = bytes.withUnsafeBufferPointer { buffer in
@@ -28,15 +31,19 @@ enum WebPCodec {
         return RawDecodedImage(image: image, metadata: readMetadata(bytes))
     }
 
-    private static func decodePixels(_ bytes: [UInt8], width: Int, height: Int, layout: PixelLayout) throws(ImageDecodingError) -> Image {
+    private static func decodePixels(_ bytes: [UInt8], width: Int, height: Int, layout: PixelLayout)
+        throws(ImageDecodingError) -> Image
+    {
         var pixels = [UInt8](repeating: 0, count: width * height * layout.channels)
         let stride = Int32(width * layout.channels)
         let result = bytes.withUnsafeBufferPointer { input in
             pixels.withUnsafeMutableBufferPointer { output in
                 if layout == .rgba {
-                    return WebPDecodeRGBAInto(input.baseAddress, input.count, output.baseAddress, output.count, stride) != nil
+                    return WebPDecodeRGBAInto(input.baseAddress, input.count, output.baseAddress, output.count, stride)
+                        != nil
                 }
-                return WebPDecodeRGBInto(input.baseAddress, input.count, output.baseAddress, output.count, stride) != nil
+                return WebPDecodeRGBInto(input.baseAddress, input.count, output.baseAddress, output.count, stride)
+                    != nil
             }
         }
         guard result else {

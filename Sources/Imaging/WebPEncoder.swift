@@ -9,7 +9,8 @@ enum WebPEncoder {
         guard image.width <= WEBP_MAX_DIMENSION, image.height <= WEBP_MAX_DIMENSION else {
             throw .encoderFailed(
                 format: .webp,
-                detail: "\(image.width)x\(image.height) pixels exceed WebP's maximum of \(WEBP_MAX_DIMENSION) per side")
+                detail: "\(image.width)x\(image.height) pixels exceed WebP's maximum of \(WEBP_MAX_DIMENSION) per side"
+            )
         }
         let source = image.converted(to: image.layout.hasAlpha ? .rgba : .rgb)
         let bitstream = try compress(source, quality: quality)
@@ -39,12 +40,16 @@ enum WebPEncoder {
     }
 
     /// Wraps the bitstream in an extended WebP container with ICCP, EXIF and XMP chunks.
-    private static func addMetadata(_ metadata: ImageMetadata, to bitstream: [UInt8]) throws(ImageEncodingError) -> [UInt8] {
+    private static func addMetadata(_ metadata: ImageMetadata, to bitstream: [UInt8]) throws(ImageEncodingError)
+        -> [UInt8]
+    {
         guard let mux = WebPMuxNew() else {
             throw .encoderFailed(format: .webp, detail: "libwebp could not create a muxer")
         }
         defer { WebPMuxDelete(mux) }
-        let exif = try metadata.exif.map { exif throws(ImageEncodingError) in try EXIFRewriter.uprightWithoutThumbnail(exif) }
+        let exif = try metadata.exif.map { exif throws(ImageEncodingError) in
+            try EXIFRewriter.uprightWithoutThumbnail(exif)
+        }
         var ok = bitstream.withUnsafeBufferPointer { buffer in
             var data = WebPData(bytes: buffer.baseAddress, size: buffer.count)
             return WebPMuxSetImage(mux, &data, 1) == WEBP_MUX_OK
@@ -53,10 +58,12 @@ enum WebPEncoder {
             guard let payload else {
                 continue
             }
-            ok = ok && payload.withUnsafeBufferPointer { buffer in
-                var data = WebPData(bytes: buffer.baseAddress, size: buffer.count)
-                return WebPMuxSetChunk(mux, fourCC, &data, 1) == WEBP_MUX_OK
-            }
+            ok =
+                ok
+                && payload.withUnsafeBufferPointer { buffer in
+                    var data = WebPData(bytes: buffer.baseAddress, size: buffer.count)
+                    return WebPMuxSetChunk(mux, fourCC, &data, 1) == WEBP_MUX_OK
+                }
         }
         var assembled = WebPData()
         guard ok, WebPMuxAssemble(mux, &assembled) == WEBP_MUX_OK else {

@@ -18,7 +18,9 @@ struct CodecColorTests {
             #expect(difference <= 1, "pixel \(x): \(actual) != \(expected)")
         }
         #expect(decoded.metadata.icc == nil)
-        #expect(decoded.warnings == ["Converted the colours from the ICC profile 'Adobe RGB (1998) test profile' to sRGB."])
+        #expect(
+            decoded.warnings == ["Converted the colours from the ICC profile 'Adobe RGB (1998) test profile' to sRGB."]
+        )
     }
 
     @Test func adobeRGBJPEGConvertsToSRGB() throws {
@@ -36,8 +38,16 @@ struct CodecColorTests {
     @Test func displayP3ConvertsToSRGB() throws {
         // Expected values from the Display P3 and sRGB matrices (D65) with the sRGB tone curve, clipped.
         let profile = try #require(ColorManagement.makeRGBProfile(.displayP3, gamma: nil))
-        let image = Image(width: 3, height: 1, layout: .rgba, pixels: [200, 100, 50, 255, 60, 160, 90, 128, 255, 255, 255, 0])
-        let bytes = try ImageEncoder.encode(image, options: EncodeOptions(format: .png, metadata: ImageMetadata(icc: profile)))
+        let image = Image(
+            width: 3,
+            height: 1,
+            layout: .rgba,
+            pixels: [200, 100, 50, 255, 60, 160, 90, 128, 255, 255, 255, 0]
+        )
+        let bytes = try ImageEncoder.encode(
+            image,
+            options: EncodeOptions(format: .png, metadata: ImageMetadata(icc: profile))
+        )
 
         let decoded = try ImageDecoder.decode(bytes)
 
@@ -53,7 +63,10 @@ struct CodecColorTests {
     @Test func srgbProfileIsKeptWithoutConversion() throws {
         let profile = try #require(ColorManagement.makeSRGBProfile())
         let image = Image.make(width: 5, height: 4, layout: .rgb) { x, y, c in UInt8(x * 40 + y * 10 + c * 3) }
-        let bytes = try ImageEncoder.encode(image, options: EncodeOptions(format: .png, metadata: ImageMetadata(icc: profile)))
+        let bytes = try ImageEncoder.encode(
+            image,
+            options: EncodeOptions(format: .png, metadata: ImageMetadata(icc: profile))
+        )
 
         let decoded = try ImageDecoder.decode(bytes)
 
@@ -65,23 +78,39 @@ struct CodecColorTests {
     @Test func rgbProfileOnGrayImageIsIgnored() throws {
         let profile = try CodecFixtures.bytes("adobe-rgb.icc")
         let image = Image.make(width: 4, height: 4, layout: .gray) { x, y, _ in UInt8(x * 50 + y) }
-        let bytes = try ImageEncoder.encode(image, options: EncodeOptions(format: .png, metadata: ImageMetadata(icc: profile)))
+        let bytes = try ImageEncoder.encode(
+            image,
+            options: EncodeOptions(format: .png, metadata: ImageMetadata(icc: profile))
+        )
 
         let decoded = try ImageDecoder.decode(bytes)
 
         #expect(decoded.image == image)
         #expect(decoded.metadata.icc == nil)
-        #expect(decoded.warnings == ["The embedded ICC profile 'Adobe RGB (1998) test profile' does not match the image's grey channels, so it was ignored."])
+        #expect(
+            decoded.warnings == [
+                "The embedded ICC profile 'Adobe RGB (1998) test profile' does not match the image's grey channels, so it was ignored."
+            ]
+        )
     }
 
     @Test func unreadableProfileIsIgnored() throws {
         let image = Image.make(width: 2, height: 2, layout: .rgb) { x, y, c in UInt8(x * 90 + y * 30 + c) }
-        let bytes = try ImageEncoder.encode(image, options: EncodeOptions(format: .jpeg, quality: 100, metadata: ImageMetadata(icc: Array("not a profile".utf8))))
+        let bytes = try ImageEncoder.encode(
+            image,
+            options: EncodeOptions(
+                format: .jpeg,
+                quality: 100,
+                metadata: ImageMetadata(icc: Array("not a profile".utf8))
+            )
+        )
 
         let decoded = try ImageDecoder.decode(bytes)
 
         #expect(decoded.metadata.icc == nil)
-        #expect(decoded.warnings == ["The embedded ICC profile could not be read, so the colours were treated as sRGB."])
+        #expect(
+            decoded.warnings == ["The embedded ICC profile could not be read, so the colours were treated as sRGB."]
+        )
     }
 
     @Test(arguments: PixelLayout.allCases, PixelLayout.allCases)

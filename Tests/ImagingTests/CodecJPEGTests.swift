@@ -4,13 +4,18 @@ import Testing
 
 struct CodecJPEGTests {
     /// Naive sRGB values of the CMYK patches in make_fixtures.py: R = (255 - C)(255 - K) / 255.
-    static let cmykPatchColors: [[UInt8]] = [[0, 255, 255], [255, 0, 255], [255, 255, 0], [127, 127, 127], [167, 111, 55], [255, 255, 255]]
+    static let cmykPatchColors: [[UInt8]] = [
+        [0, 255, 255], [255, 0, 255], [255, 255, 0], [127, 127, 127], [167, 111, 55], [255, 255, 255],
+    ]
 
     @Test(arguments: CodecFixtures.photoNames)
     func photoDecodesAndRoundTrips(name: String) throws {
         let decoded = try ImageDecoder.decode(CodecFixtures.photo(name))
 
-        let encoded = try ImageEncoder.encode(decoded.image, options: EncodeOptions(format: .jpeg, quality: 90, metadata: decoded.metadata))
+        let encoded = try ImageEncoder.encode(
+            decoded.image,
+            options: EncodeOptions(format: .jpeg, quality: 90, metadata: decoded.metadata)
+        )
         let reread = try ImageDecoder.decode(encoded)
 
         #expect(decoded.format == .jpeg)
@@ -49,7 +54,9 @@ struct CodecJPEGTests {
 
     @Test func ycckDecodesToRGB() throws {
         // Adobe-convention samples (inverted: 255 is no ink), which TurboJPEG stores as YCCK.
-        let patches: [[UInt8]] = [[255, 0, 0, 0], [0, 255, 0, 0], [0, 0, 255, 0], [0, 0, 0, 128], [64, 128, 192, 32], [0, 0, 0, 0]]
+        let patches: [[UInt8]] = [
+            [255, 0, 0, 0], [0, 255, 0, 0], [0, 0, 255, 0], [0, 0, 0, 128], [64, 128, 192, 32], [0, 0, 0, 0],
+        ]
         var samples: [UInt8] = []
         for _ in 0..<16 {
             for patch in patches {
@@ -78,7 +85,8 @@ struct CodecJPEGTests {
 
     @Test(arguments: [(95, [0x11, 0x11, 0x11]), (89, [0x22, 0x11, 0x11])])
     func chromaSubsamplingFollowsQuality(quality: Int, samplingFactors: [UInt8]) throws {
-        let image = Image.make(width: 32, height: 32, layout: .rgba) { x, y, c in UInt8((x * 8 + y * 3 + c * 40) % 256) }
+        let image = Image.make(width: 32, height: 32, layout: .rgba) { x, y, c in UInt8((x * 8 + y * 3 + c * 40) % 256)
+        }
 
         let bytes = try ImageEncoder.encode(image, options: EncodeOptions(format: .jpeg, quality: quality))
         let sof = try #require(bytes.indices.first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
@@ -94,7 +102,10 @@ struct CodecJPEGTests {
 
         let message = decodingError(cut)?.description
 
-        #expect(message == "The JPEG file is truncated (TurboJPEG: Corrupt JPEG data: premature end of data segment); copy the complete file into the inbox again.")
+        #expect(
+            message
+                == "The JPEG file is truncated (TurboJPEG: Corrupt JPEG data: premature end of data segment); copy the complete file into the inbox again."
+        )
     }
 
     @Test(arguments: [0, 101])
@@ -104,14 +115,20 @@ struct CodecJPEGTests {
         #expect(throws: ImageEncodingError.invalidQuality(quality)) {
             try ImageEncoder.encode(image, options: EncodeOptions(format: .jpeg, quality: quality))
         }
-        #expect(ImageEncodingError.invalidQuality(quality).description == "The output quality \(quality) is out of range; use a value from 1 to 100.")
+        #expect(
+            ImageEncodingError.invalidQuality(quality).description
+                == "The output quality \(quality) is out of range; use a value from 1 to 100."
+        )
     }
 
     @Test func iccProfileSpansSeveralSegments() throws {
         let image = Image(width: 8, height: 8, layout: .rgb, filledWith: 128)
         let profile = (0..<150_000).map { UInt8($0 % 251) }
 
-        let bytes = try ImageEncoder.encode(image, options: EncodeOptions(format: .jpeg, metadata: ImageMetadata(icc: profile)))
+        let bytes = try ImageEncoder.encode(
+            image,
+            options: EncodeOptions(format: .jpeg, metadata: ImageMetadata(icc: profile))
+        )
         let scan = JPEGMarkerScan(bytes)
 
         #expect(scan.iccChunkCount == 3)
@@ -124,12 +141,20 @@ struct CodecJPEGTests {
         #expect(throws: ImageEncodingError.unsupportedFormat(.heif)) {
             try ImageEncoder.encode(image, options: EncodeOptions(format: .heif))
         }
-        #expect(ImageEncodingError.unsupportedFormat(.heif).description == "Writing HEIF files is not supported; choose png, jpeg or webp as the output format.")
+        #expect(
+            ImageEncodingError.unsupportedFormat(.heif).description
+                == "Writing HEIF files is not supported; choose png, jpeg or webp as the output format."
+        )
     }
 }
 
 /// Checks the centre of each 16-pixel-wide patch of a one-row strip of patches.
-func expectPatches(_ image: Image, _ colors: [[UInt8]], tolerance: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectPatches(
+    _ image: Image,
+    _ colors: [[UInt8]],
+    tolerance: Int,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(image.width == 16 * colors.count, sourceLocation: sourceLocation)
     for (index, color) in colors.enumerated() {
         let actual = image.pixel(x: index * 16 + 8, y: image.height / 2)

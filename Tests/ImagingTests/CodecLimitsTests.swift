@@ -7,13 +7,19 @@ struct CodecLimitsTests {
         // 50000x50000 declared in a 79-byte file.
         let message = decodingError(try CodecFixtures.bytes("bomb.png"))?.description
 
-        #expect(message == "The image is 50000x50000 pixels (2500 megapixels), more than the limit of 100 megapixels; raise 'max_megapixels' in the configuration or downscale the image.")
+        #expect(
+            message
+                == "The image is 50000x50000 pixels (2500 megapixels), more than the limit of 100 megapixels; raise 'max_megapixels' in the configuration or downscale the image."
+        )
     }
 
     @Test func jpegBombIsRejectedFromHeader() throws {
         let message = decodingError(try CodecFixtures.bytes("bomb.jpg"))?.description
 
-        #expect(message == "The image is 60000x60000 pixels (3600 megapixels), more than the limit of 100 megapixels; raise 'max_megapixels' in the configuration or downscale the image.")
+        #expect(
+            message
+                == "The image is 60000x60000 pixels (3600 megapixels), more than the limit of 100 megapixels; raise 'max_megapixels' in the configuration or downscale the image."
+        )
     }
 
     @Test func webPBombIsRejectedFromHeader() throws {
@@ -28,7 +34,10 @@ struct CodecLimitsTests {
         let message = decodingError(webp, limits: DecodeLimits(maxMegapixels: 50))?.description
 
         #expect(Array(webp[12..<16]) == Array("VP8L".utf8))
-        #expect(message == "The image is 16383x16383 pixels (268.4 megapixels), more than the limit of 50 megapixels; raise 'max_megapixels' in the configuration or downscale the image.")
+        #expect(
+            message
+                == "The image is 16383x16383 pixels (268.4 megapixels), more than the limit of 50 megapixels; raise 'max_megapixels' in the configuration or downscale the image."
+        )
     }
 
     @Test func photoAboveLowLimitIsRejected() throws {
@@ -36,7 +45,10 @@ struct CodecLimitsTests {
 
         let message = decodingError(photo, limits: DecodeLimits(maxMegapixels: 4))?.description
 
-        #expect(message == "The image is 2560x1600 pixels (4.1 megapixels), more than the limit of 4 megapixels; raise 'max_megapixels' in the configuration or downscale the image.")
+        #expect(
+            message
+                == "The image is 2560x1600 pixels (4.1 megapixels), more than the limit of 4 megapixels; raise 'max_megapixels' in the configuration or downscale the image."
+        )
         #expect(decodingError(photo, limits: DecodeLimits(maxMegapixels: 4.1)) == nil)
     }
 
@@ -45,18 +57,26 @@ struct CodecLimitsTests {
 
         let message = decodingError(heic, limits: DecodeLimits(maxMegapixels: 0.005))?.description
 
-        #expect(message == "The image is 96x64 pixels (0.006 megapixels), more than the limit of 0.005 megapixels; raise 'max_megapixels' in the configuration or downscale the image.")
+        #expect(
+            message
+                == "The image is 96x64 pixels (0.006 megapixels), more than the limit of 0.005 megapixels; raise 'max_megapixels' in the configuration or downscale the image."
+        )
     }
 
     @Test func zeroHeightJPEGIsRejected() throws {
         var jpeg = try CodecFixtures.bytes("orientation-1.jpg")
-        let sof = try #require(jpeg.indices.first { jpeg[$0] == 0xFF && (jpeg[$0 + 1] == 0xC0 || jpeg[$0 + 1] == 0xC2) })
+        let sof = try #require(
+            jpeg.indices.first { jpeg[$0] == 0xFF && (jpeg[$0 + 1] == 0xC0 || jpeg[$0 + 1] == 0xC2) }
+        )
         jpeg[sof + 5] = 0
         jpeg[sof + 6] = 0
 
         let message = decodingError(jpeg)?.description
 
-        #expect(message == "The JPEG header declares a size of 48x0 pixels, but width and height must be positive; export the image again.")
+        #expect(
+            message
+                == "The JPEG header declares a size of 48x0 pixels, but width and height must be positive; export the image again."
+        )
     }
 }
 
@@ -70,7 +90,10 @@ struct CodecFuzzTests {
         }
     }
 
-    @Test(arguments: ["png-rgba-8-interlaced.png", "icc-adobe-rgb.png", "orientation-6.jpg", "cmyk-adobe.jpg", "webp-lossless-rgba.webp", "blocks.heic"])
+    @Test(arguments: [
+        "png-rgba-8-interlaced.png", "icc-adobe-rgb.png", "orientation-6.jpg", "cmyk-adobe.jpg",
+        "webp-lossless-rgba.webp", "blocks.heic",
+    ])
     func mutatedFilesFailCleanly(file: String) throws {
         let original = try CodecFixtures.bytes(file)
         let format = try #require(ImageFileFormat.detect(original))
@@ -111,7 +134,10 @@ struct CodecFuzzTests {
         default:
             let start = Int.random(in: protected..<result.count, using: &generator)
             let end = min(result.count, start + Int.random(in: 1...64, using: &generator))
-            result.insert(contentsOf: result[start..<end], at: Int.random(in: protected..<result.count, using: &generator))
+            result.insert(
+                contentsOf: result[start..<end],
+                at: Int.random(in: protected..<result.count, using: &generator)
+            )
         }
         return result
     }

@@ -24,7 +24,9 @@ struct CodecOrientationTests {
         #expect(decoded.image.height == 32)
         // Block centres avoid the JPEG ringing along the colour edges.
         for (x, y) in [(8, 8), (24, 8), (40, 8), (8, 24), (24, 24), (40, 24)] {
-            let difference = zip(decoded.image.pixel(x: x, y: y), upright.pixel(x: x, y: y)).map { abs(Int($0) - Int($1)) }
+            let difference = zip(decoded.image.pixel(x: x, y: y), upright.pixel(x: x, y: y)).map {
+                abs(Int($0) - Int($1))
+            }
             #expect(difference.max() ?? 0 <= 8, "block at (\(x),\(y))")
         }
     }
@@ -66,8 +68,14 @@ struct CodecOrientationTests {
         let rotated = try ImageDecoder.decode(CodecFixtures.bytes("orientation-6.jpg"))
         let orientationEXIF = try #require(rotated.metadata.exif)
 
-        let withThumbnail = try ImageEncoder.encode(source.image, options: EncodeOptions(format: .jpeg, metadata: source.metadata))
-        let withOrientation = try ImageEncoder.encode(rotated.image, options: EncodeOptions(format: .jpeg, metadata: rotated.metadata))
+        let withThumbnail = try ImageEncoder.encode(
+            source.image,
+            options: EncodeOptions(format: .jpeg, metadata: source.metadata)
+        )
+        let withOrientation = try ImageEncoder.encode(
+            rotated.image,
+            options: EncodeOptions(format: .jpeg, metadata: rotated.metadata)
+        )
         let reread = try ImageDecoder.decode(withOrientation)
         let outputEXIF = try #require(try ImageDecoder.decode(withThumbnail).metadata.exif)
         let reader = try #require(EXIFReader(outputEXIF))

@@ -75,7 +75,10 @@ struct PNGFixture: CustomTestStringConvertible, Sendable {
         PNGFixture(file: "png-palette-2-trns.png", layout: .rgba, model: .palette(depth: 2, transparency: true)),
         PNGFixture(file: "png-palette-8-trns.png", layout: .rgba, model: .palette(depth: 8, transparency: true)),
         PNGFixture(
-            file: "png-palette-2-trns-interlaced.png", layout: .rgba, model: .palette(depth: 2, transparency: true)),
+            file: "png-palette-2-trns-interlaced.png",
+            layout: .rgba,
+            model: .palette(depth: 2, transparency: true)
+        ),
         PNGFixture(file: "png-graya-8.png", layout: .grayAlpha, model: .grayAlpha),
         PNGFixture(file: "png-graya-16.png", layout: .grayAlpha, model: .grayAlpha),
         PNGFixture(file: "png-rgba-8.png", layout: .rgba, model: .rgba),
@@ -111,7 +114,9 @@ struct CodecPNGTests {
 
     @Test(arguments: PixelLayout.allCases, [0, 6, 9])
     func roundTripIsLossless(layout: PixelLayout, level: Int) throws {
-        let image = Image.make(width: 33, height: 17, layout: layout) { x, y, c in UInt8((x * 7 + y * 13 + c * 50) % 256) }
+        let image = Image.make(width: 33, height: 17, layout: layout) { x, y, c in
+            UInt8((x * 7 + y * 13 + c * 50) % 256)
+        }
 
         let bytes = try ImageEncoder.encode(image, options: EncodeOptions(format: .png, pngCompressionLevel: level))
         let decoded = try ImageDecoder.decode(bytes)
@@ -157,6 +162,7 @@ struct CodecPNGTests {
         }
         #expect(
             ImageEncodingError.invalidCompressionLevel(10).description
-                == "The PNG compression level 10 is out of range; use a value from 0 to 9.")
+                == "The PNG compression level 10 is out of range; use a value from 0 to 9."
+        )
     }
 }

@@ -4,7 +4,9 @@ import Testing
 
 struct CodecWebPHEIFTests {
     /// Colours of the 3x2 block grid in make_fixtures.py, row by row.
-    static let blockColors: [[UInt8]] = [[220, 30, 30], [30, 200, 40], [40, 60, 220], [240, 240, 240], [20, 20, 20], [230, 200, 20]]
+    static let blockColors: [[UInt8]] = [
+        [220, 30, 30], [30, 200, 40], [40, 60, 220], [240, 240, 240], [20, 20, 20], [230, 200, 20],
+    ]
 
     @Test func losslessWebPFixtureDecodes() throws {
         // Pillow wrote the RGBA pattern losslessly with an Adobe RGB profile and an EXIF block.
@@ -23,7 +25,9 @@ struct CodecWebPHEIFTests {
 
     @Test(arguments: [PixelLayout.rgb, .rgba, .gray])
     func losslessWebPRoundTrips(layout: PixelLayout) throws {
-        let image = Image.make(width: 19, height: 11, layout: layout) { x, y, c in UInt8((x * 13 + y * 29 + c * 71) % 256) }
+        let image = Image.make(width: 19, height: 11, layout: layout) { x, y, c in
+            UInt8((x * 13 + y * 29 + c * 71) % 256)
+        }
 
         let bytes = try ImageEncoder.encode(image, options: EncodeOptions(format: .webp, quality: 100))
         let decoded = try ImageDecoder.decode(bytes)
@@ -51,7 +55,10 @@ struct CodecWebPHEIFTests {
         metadata.xmp = Array("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>".utf8)
         metadata.icc = try #require(ColorManagement.makeSRGBProfile())
 
-        let bytes = try ImageEncoder.encode(rotated.image, options: EncodeOptions(format: .webp, quality: 100, metadata: metadata))
+        let bytes = try ImageEncoder.encode(
+            rotated.image,
+            options: EncodeOptions(format: .webp, quality: 100, metadata: metadata)
+        )
         let decoded = try ImageDecoder.decode(bytes)
 
         #expect(decoded.image == rotated.image)
@@ -79,6 +86,9 @@ struct CodecWebPHEIFTests {
 
         let message = decodingError(Array(heic.prefix(heic.count / 2)))?.description
 
-        #expect(message == "The HEIF file is truncated (the 'meta' box at byte 28 declares 342 bytes but the file ends at byte 261); copy the complete file into the inbox again.")
+        #expect(
+            message
+                == "The HEIF file is truncated (the 'meta' box at byte 28 declares 342 bytes but the file ends at byte 261); copy the complete file into the inbox again."
+        )
     }
 }
