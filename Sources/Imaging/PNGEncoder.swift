@@ -1,18 +1,24 @@
 internal import CPNG
 
-/// Encodes PNG files with libpng's `png_image_write_to_memory`.
+/// Encodes 8-bit PNG files.
 ///
-/// The simplified API always compresses at zlib level 6, so for other levels the IDAT stream is
-/// inflated and compressed again with zlib at the requested level; libpng's row filters stay.
+/// At the default level 6 libpng's `png_image_write_to_memory` writes the file. That API has no
+/// compression setting, so other levels use our own row filters and zlib's `compress2`.
 enum PNGEncoder {
+    /// The zlib level that png_image_write_to_memory always uses.
+    static let libpngLevel = 6
+
     static func encode(_ image: Image, level: Int, metadata: ImageMetadata?) throws(ImageEncodingError) -> [UInt8] {
         guard (0...9).contains(level) else {
             throw .invalidCompressionLevel(level)
         }
-        let written = try write(image, describesICC: metadata?.icc != nil)
-        var chunks = PNGChunkReader(written).chunks.map { (type: $0.type, data: Array(written[$0.data])) }
-        if level != 6 {
-            chunks = try recompress(chunks, level: level, image: image)
+        let describesICC = metadata?.icc != nil
+        let chunks: [PNGChunkContent]
+        if level == libpngLevel {
+            let written = try write(image, describesICC: describesICC)
+            chunks = PNGChunkReader(written).chunks.map { (type: $0.type, data: Array(written[$0.data])) }
+        } else {
+            chunks = try makeChunks(image, level: level, describesICC: describesICC)
         }
         let metadataChunks = try makeMetadataChunks(metadata)
 
@@ -62,30 +68,6 @@ enum PNGEncoder {
             }
         }
         return Array(output.prefix(byteCount))
-    }
-
-    /// Replaces the IDAT chunks with one stream compressed at `level`.
-    private static func recompress(
-        _ chunks: [(type: String, data: [UInt8])],
-        level: Int,
-        image: Image
-    ) throws(ImageEncodingError) -> [(type: String, data: [UInt8])] {
-        let stream = chunks.filter { $0.type == "IDAT" }.flatMap(\.data)
-        // Each row is one filter byte followed by the packed 8-bit samples.
-        var rawLength = uLongf(image.height * (1 + image.bytesPerRow))
-        var raw = [UInt8](repeating: 0, count: Int(rawLength))
-        guard uncompress(&raw, &rawLength, stream, uLong(stream.count)) == Z_OK else {
-            throw .encoderFailed(format: .png, detail: "zlib could not inflate libpng's IDAT stream")
-        }
-        var compressedLength = compressBound(rawLength)
-        var compressed = [UInt8](repeating: 0, count: Int(compressedLength))
-        guard compress2(&compressed, &compressedLength, raw, rawLength, Int32(level)) == Z_OK else {
-            throw .encoderFailed(format: .png, detail: "zlib compress2 failed at level \(level)")
-        }
-        let idat = (type: "IDAT", data: Array(compressed.prefix(Int(compressedLength))))
-        var result = chunks.filter { $0.type != "IDAT" && $0.type != "IEND" }
-        result += [idat, (type: "IEND", data: [])]
-        return result
     }
 
     /// Builds the iCCP, eXIf and XMP iTXt chunks that go right after IHDR.

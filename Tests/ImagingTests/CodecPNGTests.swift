@@ -135,6 +135,25 @@ struct CodecPNGTests {
         #expect(smallest.count < stored.count / 10)
     }
 
+    @Test func adaptiveFilterPicksSubThenUp() {
+        // Every row is the same horizontal ramp: Sub leaves constant residuals in the first row, and Up
+        // leaves zeros in every later row.
+        let image = Image.make(width: 16, height: 3, layout: .gray) { x, _, _ in UInt8(x * 9 + 40) }
+
+        let filtered = PNGEncoder.filterRows(image, adaptive: true)
+
+        #expect(filtered.count == 3 * 17)
+        #expect(filtered[0] == 1)
+        #expect(filtered[17] == 2)
+        #expect(filtered[34] == 2)
+        #expect(filtered[18..<34].allSatisfy { $0 == 0 })
+    }
+
+    @Test(arguments: [(10, 20, 5, 20), (10, 20, 25, 10), (30, 10, 10, 30), (10, 10, 10, 10)])
+    func paethPredictorPicksNearestNeighbour(left: Int, up: Int, upLeft: Int, expected: Int) {
+        #expect(PNGEncoder.paethPredictor(left: left, up: up, upLeft: upLeft) == expected)
+    }
+
     @Test func metadataChunksRoundTrip() throws {
         let image = Image.make(width: 4, height: 3, layout: .rgb) { x, y, c in UInt8(x * 60 + y * 20 + c) }
         let exif = try #require(try ImageDecoder.decode(CodecFixtures.bytes("orientation-6.png")).metadata.exif)
