@@ -1,4 +1,4 @@
-/// Why an image file could not be decoded.
+/// A failure to decode an image file, with the value at fault.
 public enum ImageDecodingError: Error, Equatable, CustomStringConvertible {
     /// The file has no bytes at all.
     case emptyFile
@@ -6,7 +6,7 @@ public enum ImageDecodingError: Error, Equatable, CustomStringConvertible {
     case tooShort(byteCount: Int)
     /// The bytes are those of a known format that the daemon does not decode, such as GIF.
     case unsupportedFormat(name: String)
-    /// The bytes match no known image format; `head` contains the first bytes.
+    /// The bytes match no known image format. `head` contains the first bytes.
     case unknownFormat(head: [UInt8])
     /// The file ends before the image data does.
     case truncated(format: ImageFileFormat, detail: String)
@@ -52,7 +52,7 @@ public enum ImageDecodingError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Why an image could not be encoded.
+/// A failure to encode an image.
 public enum ImageEncodingError: Error, Equatable, CustomStringConvertible {
     /// The quality is outside 1...100.
     case invalidQuality(Int)

@@ -28,7 +28,7 @@ public struct ImageMetadata: Sendable, Equatable {
     public var exif: [UInt8]?
     public var icc: [UInt8]?
     public var xmp: [UInt8]?
-    /// The EXIF orientation 1...8 as stored in the file; 1 when the file has none.
+    /// The EXIF orientation 1...8 as stored in the file, or 1 when the file has none.
     public var orientation: Int
 
     public init(exif: [UInt8]? = nil, icc: [UInt8]? = nil, xmp: [UInt8]? = nil, orientation: Int = 1) {
@@ -56,7 +56,7 @@ public struct DecodedImage: Sendable {
     }
 }
 
-/// What `ImageEncoder.encode` writes.
+/// Settings for `ImageEncoder.encode`.
 ///
 /// JPEG output uses 4:4:4 chroma (no subsampling) when `quality` is 90 or more and 4:2:0 below, because
 /// at high quality people expect sharp coloured edges and at lower quality they expect small files.
@@ -68,7 +68,7 @@ public struct EncodeOptions: Sendable {
     public var quality: Int
     /// zlib compression level for PNG, 0 (none) ... 9 (smallest).
     public var pngCompressionLevel: Int
-    /// Metadata to embed; nil writes none. EXIF is written with the orientation reset to 1 and without
+    /// Metadata to embed, or nil to write none. EXIF is written with the orientation reset to 1 and without
     /// the thumbnail, because encoders receive upright pixels.
     public var metadata: ImageMetadata?
 

@@ -36,7 +36,7 @@ struct ICCProfile: ~Copyable {
         cmsCreate_sRGBProfile().map { ICCProfile(handle: $0) }
     }
 
-    /// A grey profile with the D50 white point and the sRGB tone curve.
+    /// Creates a grey profile with the D50 white point and the sRGB tone curve.
     static func makeSRGBGray() -> ICCProfile? {
         var parameters: [Double] = [2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045]
         guard let curve = cmsBuildParametricToneCurve(nil, 4, &parameters) else {
@@ -110,7 +110,7 @@ extension ColorManagement {
         return ICCProfile(handle: handle).serialized()
     }
 
-    /// The lcms2 built-in sRGB profile, for embedding in outputs.
+    /// Serialises lcms2's built-in sRGB profile, for embedding in outputs.
     static func makeSRGBProfile() -> [UInt8]? {
         ICCProfile.makeSRGB()?.serialized()
     }

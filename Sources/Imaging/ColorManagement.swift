@@ -9,13 +9,13 @@ enum ColorManagement {
         var keepsProfile: Bool
         var warnings: [String] = []
 
-        /// Returns the pixels unchanged and drops the profile, with a warning that says why.
+        /// Returns the pixels unchanged and drops the profile, with a warning that gives the reason.
         static func ignoringProfile(_ image: Image, because warning: String) -> Conversion {
             Conversion(image: image, keepsProfile: false, warnings: [warning])
         }
     }
 
-    /// lcms2 pixel formats; the TYPE_* macros are not importable into Swift, so they are rebuilt from
+    /// lcms2 pixel formats. Swift cannot import the TYPE_* macros, so they are rebuilt from
     /// COLORSPACE_SH(s) = s << 16, EXTRA_SH(e) = e << 7, CHANNELS_SH(c) = c << 3 and BYTES_SH(1) = 1.
     static let rgb8 = UInt32(PT_RGB) << 16 | 3 << 3 | 1
     static let rgba8 = rgb8 | 1 << 7
@@ -27,7 +27,7 @@ enum ColorManagement {
 
     /// Converts `image` from the colour space of `profile` to sRGB, unless the profile is an sRGB profile.
     ///
-    /// A profile counts as sRGB when its description contains "sRGB"; such pixels are left unchanged.
+    /// A profile counts as sRGB when its description contains "sRGB", and then the pixels stay unchanged.
     /// Profiles that cannot be read or do not match the image's channels are ignored with a warning.
     static func convertToSRGB(_ image: Image, profile bytes: [UInt8]) -> Conversion {
         guard let profile = ICCProfile(bytes) else {
@@ -120,7 +120,7 @@ enum ColorManagement {
         return Image(width: cmyk.width, height: cmyk.height, layout: .rgb, pixels: rgb)
     }
 
-    /// Runs an lcms2 transform with perceptual intent; alpha channels are copied unchanged.
+    /// Runs an lcms2 transform with perceptual intent and copies alpha channels unchanged.
     private static func transform(
         _ input: [UInt8],
         pixelCount: Int,

@@ -42,7 +42,7 @@ struct EXIFReader {
         return UInt32(high) << 16 | UInt32(low)
     }
 
-    /// The offset of the value field of the first IFD0 entry with `tag`, or nil when there is none.
+    /// Finds the offset of the value field of the first IFD0 entry with `tag`, or nil when there is none.
     func ifd0EntryValueOffset(tag: UInt16) -> Int? {
         guard let ifdOffset = readUInt32(at: 4).map(Int.init), let count = readUInt16(at: ifdOffset) else {
             return nil

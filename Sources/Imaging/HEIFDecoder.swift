@@ -1,6 +1,6 @@
 internal import CHeif
 
-/// libheif reference-counts its plugin registry; the daemon initialises it once and never releases it.
+/// libheif reference-counts its plugin registry, so the process initialises it once and never releases it.
 private let heifInitialization: Void = {
     _ = heif_init(nil)
 }()
@@ -107,7 +107,7 @@ enum HEIFDecoder {
     /// Walks the top-level ISO boxes and describes the first one that extends past the end of the file.
     ///
     /// libheif reports a cut file as a missing box ("No 'meta' box") when the metadata comes last,
-    /// so the walk tells truncation apart from corrupt data.
+    /// so the walk distinguishes truncation from corrupt data.
     static func incompleteBoxDetail(_ bytes: [UInt8]) -> String? {
         var offset = 0
         while offset < bytes.count {

@@ -3,7 +3,7 @@ public enum ImageDecoder {
     /// Decodes an image file recognised by its magic bytes, checks its size against `limits` before
     /// allocating pixels, converts embedded ICC colour to sRGB and applies the EXIF orientation.
     ///
-    /// Decoding is CPU-bound and blocking; run it off the cooperative thread pool for large images.
+    /// Decoding is CPU-bound and blocking, so run it off the cooperative thread pool for large images.
     public static func decode(
         _ bytes: [UInt8],
         limits: DecodeLimits = DecodeLimits()
@@ -53,7 +53,7 @@ public enum ImageDecoder {
     }
 }
 
-/// What a format decoder returns before colour management and orientation.
+/// A format decoder's result, before colour management and orientation.
 struct RawDecodedImage {
     var image: Image
     var metadata: ImageMetadata

@@ -13,7 +13,7 @@ public enum ImageFileFormat: String, Sendable, CaseIterable {
         "heic", "heix", "hevc", "hevx", "heim", "heis", "hevm", "hevs", "mif1", "msf1",
     ]
 
-    /// AVIF brands; AVIF files share the HEIF container but are reported as unsupported.
+    /// AVIF brands. AVIF files share the HEIF container but are reported as unsupported.
     static let avifBrands: Set<String> = ["avif", "avis"]
 
     /// Detects the format from the file's first bytes, or returns nil for anything else.

@@ -123,8 +123,8 @@ struct TurboJPEGDecompressor: ~Copyable {
         guard tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) else {
             throw .corrupt(format: .jpeg, detail: "TurboJPEG: \(message)")
         }
-        // libjpeg says "Premature end of JPEG file" at the end of the data and "premature end of data
-        // segment" when a marker interrupts a scan; both mean missing rows that it filled with grey.
+        // libjpeg reports "Premature end of JPEG file" at the end of the data and "premature end of data
+        // segment" when a marker interrupts a scan. Both mean missing rows that it filled with grey.
         if message.lowercased().contains("premature end") {
             throw .truncated(format: .jpeg, detail: "TurboJPEG: \(message)")
         }

@@ -2,7 +2,7 @@ internal import CTurboJPEG
 
 /// Encodes JPEG files with TurboJPEG and inserts metadata segments after the JFIF header.
 enum JPEGEncoder {
-    /// Encodes grey layouts as single-channel JPEG and colour layouts as YCbCr; alpha is dropped.
+    /// Encodes grey layouts as single-channel JPEG and colour layouts as YCbCr, dropping alpha.
     static func encode(_ image: Image, quality: Int, metadata: ImageMetadata?) throws(ImageEncodingError) -> [UInt8] {
         guard (1...100).contains(quality) else {
             throw .invalidQuality(quality)
@@ -29,7 +29,7 @@ enum JPEGEncoder {
         return insertSegments(try JPEGSegmentWriter.segments(for: metadata), into: jpeg)
     }
 
-    /// Encodes CMYK samples (0 is no ink); TurboJPEG stores them as YCCK with an Adobe APP14 segment.
+    /// Encodes CMYK samples (0 is no ink), which TurboJPEG stores as YCCK with an Adobe APP14 segment.
     static func encodeCMYK(_ samples: [UInt8], width: Int, height: Int, quality: Int) throws(ImageEncodingError)
         -> [UInt8]
     {

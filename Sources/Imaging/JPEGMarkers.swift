@@ -57,7 +57,7 @@ struct JPEGMarkerScan {
         return bytes[offset]
     }
 
-    /// Advances to the first marker after a scan; stuffed 0xFF00 and RSTn belong to the scan data.
+    /// Advances to the first marker after a scan. Stuffed 0xFF00 bytes and RSTn markers belong to the scan.
     private static func skipEntropyCodedData(_ bytes: [UInt8], from offset: inout Int) {
         while offset + 1 < bytes.count {
             if bytes[offset] == 0xFF {
@@ -113,7 +113,7 @@ struct JPEGMarkerScan {
 enum JPEGSegmentWriter {
     /// The largest payload of one segment: the 16-bit length counts itself (2 bytes).
     static let maxPayload = 65533
-    /// The largest ICC chunk: the payload also holds the identifier and two sequence bytes.
+    /// The largest ICC chunk: the payload also contains the identifier and two sequence bytes.
     static let maxICCChunk = maxPayload - 14
 
     static func segment(marker: UInt8, payload: [UInt8]) -> [UInt8] {
@@ -144,7 +144,7 @@ enum JPEGSegmentWriter {
         return output
     }
 
-    /// Splits a profile into numbered APP2 chunks; the count field limits a profile to 255 chunks.
+    /// Splits a profile into numbered APP2 chunks. The one-byte count field limits a profile to 255 chunks.
     private static func iccSegments(_ icc: [UInt8]) throws(ImageEncodingError) -> [UInt8] {
         let chunkCount = max(1, (icc.count + maxICCChunk - 1) / maxICCChunk)
         guard chunkCount <= 255 else {

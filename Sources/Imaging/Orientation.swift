@@ -37,9 +37,9 @@ extension Image {
         case 3: (width - 1 - x, height - 1 - y)  // rotated 180°
         case 4: (x, height - 1 - y)  // mirrored vertically
         case 5: (y, x)  // transposed
-        case 6: (y, height - 1 - x)  // stored rotated 90° counter-clockwise; display turns it clockwise
+        case 6: (y, height - 1 - x)  // stored turned 90° counter-clockwise, shown turned back clockwise
         case 7: (width - 1 - y, height - 1 - x)  // transversed
-        case 8: (width - 1 - y, x)  // stored rotated 90° clockwise; display turns it counter-clockwise
+        case 8: (width - 1 - y, x)  // stored turned 90° clockwise, shown turned back counter-clockwise
         default: (x, y)
         }
     }

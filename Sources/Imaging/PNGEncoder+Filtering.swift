@@ -97,7 +97,7 @@ extension PNGEncoder {
         return score
     }
 
-    /// The Paeth predictor of the PNG specification: the neighbour closest to left + up - upLeft.
+    /// Predicts a byte as the PNG specification's Paeth filter does: the neighbour nearest to left + up - upLeft.
     static func paethPredictor(left: Int, up: Int, upLeft: Int) -> Int {
         let estimate = left + up - upLeft
         let distanceLeft = abs(estimate - left)

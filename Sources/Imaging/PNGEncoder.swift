@@ -32,7 +32,7 @@ enum PNGEncoder {
         return output
     }
 
-    /// Writes the pixels with png_image; without sRGB chunk when an ICC profile will be embedded.
+    /// Writes the pixels with png_image, leaving out the sRGB chunk when an ICC profile will be embedded.
     private static func write(_ image: Image, describesICC: Bool) throws(ImageEncodingError) -> [UInt8] {
         var control = png_image()
         control.version = png_uint_32(PNG_IMAGE_VERSION)

@@ -1,6 +1,6 @@
 internal import CWebP
 
-/// Decodes and encodes still WebP images with libwebp; metadata goes through the demux and mux APIs.
+/// Decodes still WebP images with libwebp and reads metadata through the demux API.
 enum WebPCodec {
     static func decode(_ bytes: [UInt8], limits: DecodeLimits) throws(ImageDecodingError) -> RawDecodedImage {
         // The RIFF size counts everything after its own 8-byte header.

@@ -32,7 +32,7 @@ struct CodecJPEGTests {
     @Test func photoMetadataIsExtracted() throws {
         let decoded = try ImageDecoder.decode(CodecFixtures.photo("kite.jpg"))
 
-        // Sizes as reported by Pillow for kite.jpg; its profile is sRGB, so it stays attached.
+        // Sizes as Pillow reports them for kite.jpg. Its profile is sRGB, so it stays attached.
         #expect(decoded.metadata.exif?.count == 4584)
         #expect(decoded.metadata.icc?.count == 3144)
         #expect(decoded.metadata.xmp?.count == 2795)

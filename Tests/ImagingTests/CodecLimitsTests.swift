@@ -82,7 +82,7 @@ struct CodecLimitsTests {
 
 /// Mutates small valid files at random and checks that every decode ends in an image or a format error.
 struct CodecFuzzTests {
-    /// Errors that only the first bytes decide; mutations keep those bytes, so these must never appear.
+    /// Returns whether only the first bytes decide this error. Mutations keep those bytes, so it must never appear.
     static func isDetectionError(_ error: ImageDecodingError) -> Bool {
         switch error {
         case .emptyFile, .tooShort, .unknownFormat, .unsupportedFormat: true

@@ -89,7 +89,7 @@ struct CodecOrientationTests {
         #expect(outputEXIF.count < sourceEXIF.count - 5_000)
     }
 
-    /// The offset of IFD1 (the thumbnail directory) stored after IFD0's entries.
+    /// Reads the offset of IFD1 (the thumbnail directory) stored after IFD0's entries.
     private func nextIFDOffset(_ reader: EXIFReader) -> UInt32? {
         guard let ifd0 = reader.readUInt32(at: 4).map(Int.init), let count = reader.readUInt16(at: ifd0) else {
             return nil

@@ -20,7 +20,7 @@ struct PNGFixture: CustomTestStringConvertible, Sendable {
     let model: Model
     var testDescription: String { file }
 
-    /// The sample formula of make_fixtures.py.
+    /// Computes a sample with the `base` formula of make_fixtures.py.
     static func base(_ x: Int, _ y: Int, _ channel: Int) -> Int {
         (x * 37 + y * 71 + channel * 101) % 256
     }

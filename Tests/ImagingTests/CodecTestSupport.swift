@@ -34,13 +34,13 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 extension Image {
-    /// The channels of the pixel at (x, y).
+    /// Returns the channels of the pixel at (x, y).
     func pixel(x: Int, y: Int) -> [UInt8] {
         let start = (y * width + x) * layout.channels
         return Array(pixels[start..<start + layout.channels])
     }
 
-    /// The largest absolute difference of any channel against an image of the same size and layout.
+    /// Computes the largest absolute difference of any channel against an image of the same size and layout.
     func maxDifference(to other: Image) -> Int {
         precondition(width == other.width && height == other.height && layout == other.layout)
         return zip(pixels, other.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Generate the codec test fixtures in this folder.
 
-Requires Pillow and pillow-heif (pip install pillow pillow-heif). The PNG files of every colour type
-and bit depth are written by the small PNG writer below, because Pillow cannot write 2- and 4-bit grey,
-16-bit grey with tRNS or Adam7 interlacing; Pillow then reads each one back as a check. The sample
-formulas must match PNGFixture in CodecPNGTests.swift.
+Requires Pillow and pillow-heif (pip install pillow pillow-heif). The small PNG writer below writes
+the PNG files of every colour type and bit depth, because Pillow cannot write 2- and 4-bit grey or
+Adam7 interlacing. Pillow then reads each one back as a check. The sample formulas must match
+PNGFixture in CodecPNGTests.swift.
 """
 import io
 import struct
