@@ -46,6 +46,7 @@ enum ColorManagement {
                     + "so it was ignored."
             )
         }
+        // NOTE: The description is the only sRGB test, so a non-sRGB profile named "sRGB ..." stays unconverted.
         if name.contains("sRGB") {
             return Conversion(image: image, keepsProfile: true)
         }
@@ -73,6 +74,7 @@ enum ColorManagement {
         inverted: Bool,
         profile bytes: [UInt8]?
     ) -> (image: Image, warnings: [String]) {
+        // NOTE: No test covers this branch, because the fixtures contain no CMYK ICC profile.
         if let bytes, let profile = ICCProfile(bytes), cmsGetColorSpace(profile.handle) == cmsSigCmykData,
             let output = ICCProfile.makeSRGB()
         {

@@ -69,6 +69,9 @@ enum HEIFDecoder {
     }
 
     /// Reads the ICC profile, the EXIF block (after its 4-byte TIFF offset) and an XMP block.
+    ///
+    /// NOTE: An nclx colour description without an ICC profile (such as Display P3 primaries) is not read,
+    /// so those pixels are treated as sRGB.
     private static func readMetadata(_ handle: OpaquePointer) -> ImageMetadata {
         var metadata = ImageMetadata()
         let profileSize = heif_image_handle_get_raw_color_profile_size(handle)
