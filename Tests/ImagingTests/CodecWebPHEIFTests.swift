@@ -74,10 +74,34 @@ struct CodecWebPHEIFTests {
         #expect(decoded.image.width == 96)
         #expect(decoded.image.height == 64)
         #expect(decoded.image.layout == .rgb)
+        expectBlocks(decoded.image, tolerance: 10)
+    }
+
+    @Test func heicWithRotationDecodesUpright() throws {
+        // The file stores the picture turned, an irot box that libheif applies and EXIF orientation 6,
+        // which must not turn the picture a second time.
+        let decoded = try ImageDecoder.decode(CodecFixtures.bytes("blocks-orientation-6.heic"))
+
+        #expect(decoded.metadata.orientation == 6)
+        #expect(decoded.image.width == 96)
+        #expect(decoded.image.height == 64)
+        expectBlocks(decoded.image, tolerance: 10)
+    }
+
+    @Test func heicWithAlphaKeepsAlpha() throws {
+        let decoded = try ImageDecoder.decode(CodecFixtures.bytes("blocks-alpha.heic"))
+
+        #expect(decoded.image.layout == .rgba)
+        #expect(decoded.image.pixel(x: 16, y: 16)[3] == 128)
+        expectBlocks(decoded.image.converted(to: .rgb), tolerance: 10)
+    }
+
+    /// Checks the centre of each 32-pixel block of the 3x2 grid.
+    private func expectBlocks(_ image: Image, tolerance: Int, sourceLocation: SourceLocation = #_sourceLocation) {
         for (index, expected) in Self.blockColors.enumerated() {
-            let actual = decoded.image.pixel(x: (index % 3) * 32 + 16, y: (index / 3) * 32 + 16)
+            let actual = image.pixel(x: (index % 3) * 32 + 16, y: (index / 3) * 32 + 16)
             let difference = zip(actual, expected).map { abs(Int($0) - Int($1)) }.max() ?? 0
-            #expect(difference <= 10, "block \(index): \(actual) != \(expected)")
+            #expect(difference <= tolerance, "block \(index): \(actual) != \(expected)", sourceLocation: sourceLocation)
         }
     }
 

@@ -243,6 +243,14 @@ def make_other_formats():
     import pillow_heif
     pillow_heif.register_heif_opener()
     upright_blocks(32).save(OUT / "blocks.heic", quality=90)
+    # pillow-heif turns EXIF orientation 6 into an irot transform of the stored (turned) picture.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    upright_blocks(32).transpose(INVERSE[6]).save(OUT / "blocks-orientation-6.heic", quality=90, exif=exif.tobytes())
+    assert b"irot" in (OUT / "blocks-orientation-6.heic").read_bytes()
+    translucent = upright_blocks(32).convert("RGBA")
+    translucent.putalpha(128)
+    translucent.save(OUT / "blocks-alpha.heic", quality=90)
 
 
 if __name__ == "__main__":
