@@ -166,12 +166,12 @@ enum ResampleConvolution {
 
     /// Calls `body` with the base addresses of the source pixels, the coefficients and the output.
     ///
-    /// The three arrays are non-empty because every image and table has at least one element.
-    static func withRowAccess<Weight>(
-        _ source: [UInt8],
+    /// The arrays must be non-empty, as every image, mask and table is; otherwise `body` is not called.
+    static func withRowAccess<Source, Weight, Destination>(
+        _ source: [Source],
         _ weights: [Weight],
-        _ destination: inout [UInt8],
-        _ body: (RowPointer<UInt8>, RowPointer<Weight>, MutableRowPointer<UInt8>) -> Void
+        _ destination: inout [Destination],
+        _ body: (RowPointer<Source>, RowPointer<Weight>, MutableRowPointer<Destination>) -> Void
     ) {
         source.withUnsafeBufferPointer { source in
             weights.withUnsafeBufferPointer { weights in
