@@ -19,11 +19,14 @@ enum MaskGaussianBlur {
         return i < count ? i : period - 1 - i
     }
 
+    /// Blurs `mask` and rounds back to bytes.
     static func blurred(_ mask: Mask, sigma: Double) -> Mask {
         guard sigma > 0 else { return mask }
-        let plane = blurredPlane(mask.values.map(Double.init), width: mask.width, height: mask.height, sigma: sigma)
-        let values = plane.map { UInt8(clamping: Int($0.rounded(.toNearestOrEven))) }
-        return Mask(width: mask.width, height: mask.height, values: values)
+        return MaskMorphology.appliedNearNonZero(mask, margin: Int(4 * sigma + 0.5)) { region in
+            let plane = blurredPlane(region.values.map(Double.init), width: region.width, height: region.height, sigma: sigma)
+            let values = plane.map { UInt8(clamping: Int($0.rounded(.toNearestOrEven))) }
+            return Mask(width: region.width, height: region.height, values: values)
+        }
     }
 
     /// Blurs a plane of `width` × `height` values, rows first and then columns, as SciPy does per axis.

@@ -6,13 +6,40 @@ enum MaskMorphology {
     static func dilatedWithDisc(_ mask: Mask, radius: Int) -> Mask {
         guard radius > 0 else { return mask }
         let halfWidths = (0...radius).map { dy in integerSquareRoot(radius * radius - dy * dy) }
-        return dilated(mask, rowRadius: radius) { dy in halfWidths[abs(dy)] }
+        return appliedNearNonZero(mask, margin: radius) { region in
+            dilated(region, rowRadius: radius) { dy in halfWidths[abs(dy)] }
+        }
     }
 
     /// Grey dilation with a (2 · radius + 1)-pixel square.
     static func dilatedWithSquare(_ mask: Mask, radius: Int) -> Mask {
         guard radius > 0 else { return mask }
-        return dilated(mask, rowRadius: radius) { _ in radius }
+        return appliedNearNonZero(mask, margin: radius) { region in
+            dilated(region, rowRadius: radius) { _ in radius }
+        }
+    }
+
+    /// Applies a local filter only to the bounding box of the non-zero values widened by `margin`, the
+    /// filter's reach, and leaves zeros elsewhere.
+    ///
+    /// This is exact for filters that map an all-zero neighbourhood to zero (dilation, Gaussian blur).
+    /// Where the region's edge lies inside the mask, the band of at least `margin` zeros along it gives
+    /// edge handling (clamping or mirroring) the same zeros that the full mask has there.
+    static func appliedNearNonZero(_ mask: Mask, margin: Int, _ filter: (Mask) -> Mask) -> Mask {
+        guard let box = Inpaint.boundingBox(of: mask) else { return mask }
+        let left = max(box.x - margin, 0)
+        let top = max(box.y - margin, 0)
+        let right = min(box.x + box.width + margin, mask.width)
+        let bottom = min(box.y + box.height + margin, mask.height)
+        guard left > 0 || top > 0 || right < mask.width || bottom < mask.height else { return filter(mask) }
+
+        let region = filter(mask.cropped(x: left, y: top, width: right - left, height: bottom - top))
+        var output = Mask(width: mask.width, height: mask.height)
+        for y in 0..<region.height {
+            let start = (top + y) * mask.width + left
+            output.values.replaceSubrange(start..<(start + region.width), with: region.values[(y * region.width)..<((y + 1) * region.width)])
+        }
+        return output
     }
 
     /// Grey erosion with a disc, computed as the dilation of the inverted mask.
