@@ -6,8 +6,10 @@ extension ImageStitcher {
         guard length > current else { return image }
         let before = (length - current) / 2
         var canvas = Image(
-            width: horizontal ? image.width : length, height: horizontal ? length : image.height,
-            layout: image.layout, filledWith: value
+            width: horizontal ? image.width : length,
+            height: horizontal ? length : image.height,
+            layout: image.layout,
+            filledWith: value
         )
         canvas.paste(image, x: horizontal ? 0 : before, y: horizontal ? before : 0)
         return canvas
@@ -15,13 +17,14 @@ extension ImageStitcher {
 
     /// A block of the spacing colour; alpha, where present, is opaque.
     static func solid(width: Int, height: Int, layout: PixelLayout, color: ImageStitchOptions.SpacingColor) -> Image {
-        let rgb: [UInt8] = switch color {
-        case .white: [255, 255, 255]
-        case .black: [0, 0, 0]
-        case .red: [255, 0, 0]
-        case .green: [0, 255, 0]
-        case .blue: [0, 0, 255]
-        }
+        let rgb: [UInt8] =
+            switch color {
+            case .white: [255, 255, 255]
+            case .black: [0, 0, 0]
+            case .red: [255, 0, 0]
+            case .green: [0, 255, 0]
+            case .blue: [0, 0, 255]
+            }
         let pixel = Image(width: 1, height: 1, layout: .rgb, pixels: rgb)
         let converted = InpaintStitcher.converted(pixel, to: layout)
         let pixels = (0..<(width * height)).flatMap { _ in converted.pixels }
@@ -47,12 +50,17 @@ extension Image {
     /// Copies `image` (same layout, fully inside) into this image with its top-left pixel at (`x`, `y`).
     mutating func paste(_ image: Image, x: Int, y: Int) {
         precondition(image.layout == layout, "Pasting needs images of the same layout")
-        precondition(x >= 0 && y >= 0 && x + image.width <= width && y + image.height <= height,
-                     "The pasted image must lie inside the canvas")
+        precondition(
+            x >= 0 && y >= 0 && x + image.width <= width && y + image.height <= height,
+            "The pasted image must lie inside the canvas"
+        )
         let rowBytes = image.bytesPerRow
         for row in 0..<image.height {
             let target = ((y + row) * width + x) * layout.channels
-            pixels.replaceSubrange(target..<(target + rowBytes), with: image.pixels[(row * rowBytes)..<((row + 1) * rowBytes)])
+            pixels.replaceSubrange(
+                target..<(target + rowBytes),
+                with: image.pixels[(row * rowBytes)..<((row + 1) * rowBytes)]
+            )
         }
     }
 }

@@ -19,7 +19,12 @@ public struct ImageStitchOptions: Sendable, Equatable {
     public var spacing: Int
     public var spacingColor: SpacingColor
 
-    public init(direction: Direction = .right, matchSize: Bool = true, spacing: Int = 0, spacingColor: SpacingColor = .white) {
+    public init(
+        direction: Direction = .right,
+        matchSize: Bool = true,
+        spacing: Int = 0,
+        spacingColor: SpacingColor = .white
+    ) {
         self.direction = direction
         self.matchSize = matchSize
         self.spacing = spacing
@@ -63,8 +68,10 @@ public enum ImageStitcher {
         if gap > 0 {
             let across = horizontal ? image1.height : image1.width
             let spacer = solid(
-                width: horizontal ? gap : across, height: horizontal ? across : gap,
-                layout: layout, color: options.spacingColor
+                width: horizontal ? gap : across,
+                height: horizontal ? across : gap,
+                layout: layout,
+                color: options.spacingColor
             )
             parts.insert(spacer, at: 1)
         }

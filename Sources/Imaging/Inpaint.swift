@@ -17,8 +17,15 @@ public enum Inpaint {
         let rect = grownToAspect(box, target: target, imageWidth: image.width, imageHeight: image.height)
 
         let croppedImage = image.croppedReplicatingEdges(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
-        let modelMask = processed.cropped(x: rect.x, y: rect.y, width: rect.width, height: rect.height, outsideValue: 255)
-        let filter = target.width > rect.width || target.height > rect.height
+        let modelMask = processed.cropped(
+            x: rect.x,
+            y: rect.y,
+            width: rect.width,
+            height: rect.height,
+            outsideValue: 255
+        )
+        let filter =
+            target.width > rect.width || target.height > rect.height
             ? settings.upscaleFilter : settings.downscaleFilter
 
         let stitcher = InpaintStitcher(
@@ -84,7 +91,8 @@ public enum Inpaint {
 
     /// The model's input size for a context box, rounded up to a multiple of 16.
     static func targetSize(for box: InpaintRect, settings: InpaintSettings) -> (width: Int, height: Int) {
-        let size = settings.target?.resolve(width: box.width, height: box.height)
+        let size =
+            settings.target?.resolve(width: box.width, height: box.height)
             ?? KontextResolution.nearest(width: box.width, height: box.height)
         let multiple = TargetSize.granularity
         let roundUp = { (value: Int) in max(multiple, (value + multiple - 1) / multiple * multiple) }

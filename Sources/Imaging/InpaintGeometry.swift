@@ -4,7 +4,10 @@ extension Inpaint {
     /// The grown box is shifted back inside the image when it fits; when it is wider (or taller) than the
     /// image it is centred on the image and leaves it on both sides, and the crop replicates the edges.
     static func grownToAspect(
-        _ box: InpaintRect, target: (width: Int, height: Int), imageWidth: Int, imageHeight: Int
+        _ box: InpaintRect,
+        target: (width: Int, height: Int),
+        imageWidth: Int,
+        imageHeight: Int
     ) -> InpaintRect {
         let targetAspect = Double(target.width) / Double(target.height)
         let boxAspect = Double(box.width) / Double(box.height)
@@ -40,7 +43,10 @@ extension Inpaint {
     /// edit into border pixels far from the mask; with 0, a mask that touches the border would fade out
     /// there. Replication keeps the weight of a border-touching mask full and leaves other borders alone.
     static func blendMask(
-        _ processed: Mask, rect: InpaintRect, target: (width: Int, height: Int), blendPixels: Int
+        _ processed: Mask,
+        rect: InpaintRect,
+        target: (width: Int, height: Int),
+        blendPixels: Int
     ) -> Mask {
         let plane = Image(width: processed.width, height: processed.height, layout: .gray, pixels: processed.values)
             .croppedReplicatingEdges(x: rect.x, y: rect.y, width: rect.width, height: rect.height)

@@ -19,7 +19,8 @@ public struct InpaintStitcher: Sendable {
     public func stitch(_ edited: Image, into original: Image) -> Image {
         let rect = cropRect
         let enlarges = rect.width > edited.width || rect.height > edited.height
-        let resized = edited
+        let resized =
+            edited
             .resized(width: rect.width, height: rect.height, filter: enlarges ? upscaleFilter : downscaleFilter)
         let patch = Self.converted(resized, to: original.layout)
 
@@ -36,7 +37,9 @@ public struct InpaintStitcher: Sendable {
                 for channel in 0..<channels {
                     let editedValue = UInt32(patch.pixels[source + channel])
                     let originalValue = UInt32(original.pixels[target + channel])
-                    output.pixels[target + channel] = UInt8((editedValue * weight + originalValue * (255 - weight) + 127) / 255)
+                    output.pixels[target + channel] = UInt8(
+                        (editedValue * weight + originalValue * (255 - weight) + 127) / 255
+                    )
                 }
             }
         }

@@ -22,7 +22,8 @@ public enum KontextResolution {
         for candidate in preferred {
             let distance = abs(ratio - Double(candidate.width) / Double(candidate.height))
             let isCloser = distance < bestDistance
-            let winsTie = distance == bestDistance
+            let winsTie =
+                distance == bestDistance
                 && (candidate.width, candidate.height) < (best.width, best.height)
             if isCloser || winsTie {
                 best = candidate
@@ -37,7 +38,9 @@ public enum KontextResolution {
     /// ComfyUI removes `round((w - w * (target / source)) / 2)` columns from each side when the source is
     /// wider than the target ratio (rows when it is taller). Python's `round` rounds half to even.
     public static func centerCrop(
-        width: Int, height: Int, toAspectOf target: (width: Int, height: Int)
+        width: Int,
+        height: Int,
+        toAspectOf target: (width: Int, height: Int)
     ) -> (x: Int, y: Int, width: Int, height: Int) {
         let sourceAspect = Double(width) / Double(height)
         let targetAspect = Double(target.width) / Double(target.height)
@@ -62,7 +65,8 @@ extension Image {
     public func kontextScaled() -> Image {
         let target = KontextResolution.nearest(width: width, height: height)
         let crop = KontextResolution.centerCrop(width: width, height: height, toAspectOf: target)
-        let centred = crop.width == width && crop.height == height
+        let centred =
+            crop.width == width && crop.height == height
             ? self
             : cropped(x: crop.x, y: crop.y, width: crop.width, height: crop.height)
         return centred.resized(width: target.width, height: target.height, filter: .lanczos3)

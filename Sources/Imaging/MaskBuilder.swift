@@ -7,7 +7,12 @@ public enum MaskBuilder {
     /// so the luminance is multiplied by alpha. `width` × `height` is the size of the image being edited.
     public static func fromImage(_ image: Image, width: Int, height: Int) throws(MaskError) -> Mask {
         guard image.width == width, image.height == height else {
-            throw .sizeMismatch(maskWidth: image.width, maskHeight: image.height, imageWidth: width, imageHeight: height)
+            throw .sizeMismatch(
+                maskWidth: image.width,
+                maskHeight: image.height,
+                imageWidth: width,
+                imageHeight: height
+            )
         }
         let channels = image.layout.channels
         var values = [UInt8](repeating: 0, count: width * height)

@@ -23,7 +23,12 @@ enum MaskGaussianBlur {
     static func blurred(_ mask: Mask, sigma: Double) -> Mask {
         guard sigma > 0 else { return mask }
         return MaskMorphology.appliedNearNonZero(mask, margin: Int(4 * sigma + 0.5)) { region in
-            let plane = blurredPlane(region.values.map(Double.init), width: region.width, height: region.height, sigma: sigma)
+            let plane = blurredPlane(
+                region.values.map(Double.init),
+                width: region.width,
+                height: region.height,
+                sigma: sigma
+            )
             let values = plane.map { UInt8(clamping: Int($0.rounded(.toNearestOrEven))) }
             return Mask(width: region.width, height: region.height, values: values)
         }
@@ -38,7 +43,9 @@ enum MaskGaussianBlur {
             ResampleConvolution.forEachRowChunk(height) { chunk in
                 var padded = [Double](repeating: 0, count: width + 2 * radius)
                 for y in chunk {
-                    for i in padded.indices { padded[i] = source.address[y * width + reflected(i - radius, count: width)] }
+                    for i in padded.indices {
+                        padded[i] = source.address[y * width + reflected(i - radius, count: width)]
+                    }
                     for x in 0..<width {
                         var sum = 0.0
                         for tap in 0...(2 * radius) { sum += kernel.address[tap] * padded[x + tap] }

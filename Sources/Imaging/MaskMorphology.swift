@@ -37,7 +37,10 @@ enum MaskMorphology {
         var output = Mask(width: mask.width, height: mask.height)
         for y in 0..<region.height {
             let start = (top + y) * mask.width + left
-            output.values.replaceSubrange(start..<(start + region.width), with: region.values[(y * region.width)..<((y + 1) * region.width)])
+            output.values.replaceSubrange(
+                start..<(start + region.width),
+                with: region.values[(y * region.width)..<((y + 1) * region.width)]
+            )
         }
         return output
     }
@@ -56,7 +59,9 @@ enum MaskMorphology {
     private static func dilated(_ mask: Mask, rowRadius: Int, halfWidth: @escaping @Sendable (Int) -> Int) -> Mask {
         let width = mask.width
         let height = mask.height
-        let rowIsEmpty = (0..<height).map { row in !mask.values[(row * width)..<((row + 1) * width)].contains { $0 != 0 } }
+        let rowIsEmpty = (0..<height).map { row in
+            !mask.values[(row * width)..<((row + 1) * width)].contains { $0 != 0 }
+        }
         var output = [UInt8](repeating: 0, count: mask.values.count)
 
         ResampleConvolution.withRowAccess(mask.values, [UInt8](), &output) { source, _, destination in
@@ -67,7 +72,11 @@ enum MaskMorphology {
                     for dy in -rowRadius...rowRadius {
                         let sourceRow = row + dy
                         guard sourceRow >= 0, sourceRow < height, !rowIsEmpty[sourceRow] else { continue }
-                        filter.accumulateMax(of: source.address + sourceRow * width, radius: halfWidth(dy), into: outputRow)
+                        filter.accumulateMax(
+                            of: source.address + sourceRow * width,
+                            radius: halfWidth(dy),
+                            into: outputRow
+                        )
                     }
                 }
             }

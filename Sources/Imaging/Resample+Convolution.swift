@@ -73,7 +73,9 @@ enum ResampleConvolution {
                     filterRow(
                         source.address + (rows.lowerBound + row) * inputRowBytes,
                         into: destination.address + row * outputRowBytes,
-                        channels: channels, table: table, weights: weights.address
+                        channels: channels,
+                        table: table,
+                        weights: weights.address
                     )
                 }
             }
@@ -179,8 +181,11 @@ enum ResampleConvolution {
                     guard let sourceBase = source.baseAddress, let weightBase = weights.baseAddress,
                         let destinationBase = destination.baseAddress
                     else { return }
-                    body(RowPointer(address: sourceBase), RowPointer(address: weightBase),
-                         MutableRowPointer(address: destinationBase))
+                    body(
+                        RowPointer(address: sourceBase),
+                        RowPointer(address: weightBase),
+                        MutableRowPointer(address: destinationBase)
+                    )
                 }
             }
         }

@@ -8,7 +8,10 @@ extension Image {
         guard width != self.width || height != self.height else { return self }
 
         var raster = ResampleConvolution.Raster(
-            width: self.width, height: self.height, channels: layout.channels, pixels: pixels
+            width: self.width,
+            height: self.height,
+            channels: layout.channels,
+            pixels: pixels
         )
         let premultiplies = layout.hasAlpha && filter != .nearest
         if premultiplies { AlphaPremultiplication.premultiply(&raster.pixels, channels: layout.channels) }

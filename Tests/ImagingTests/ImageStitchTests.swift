@@ -1,5 +1,6 @@
-@testable import Imaging
 import Testing
+
+@testable import Imaging
 
 struct ImageStitchTests {
     static func region(_ image: Image, x: Int, y: Int, width: Int, height: Int) -> Image {

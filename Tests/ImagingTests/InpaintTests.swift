@@ -1,5 +1,6 @@
-@testable import Imaging
 import Testing
+
+@testable import Imaging
 
 struct InpaintMaskCase: CustomTestStringConvertible, Sendable {
     let name: String
@@ -14,9 +15,15 @@ private let photoWidth = 480
 private let photoHeight = 300
 
 private let maskCases: [InpaintMaskCase] = [
-    InpaintMaskCase(name: "rect near left border", shape: .rect(x: 5, y: 100, width: 60, height: 50), center: (35, 125)),
     InpaintMaskCase(
-        name: "ellipse", shape: .ellipse(centerX: 240, centerY: 150, radiusX: 70, radiusY: 40), center: (240, 150)
+        name: "rect near left border",
+        shape: .rect(x: 5, y: 100, width: 60, height: 50),
+        center: (35, 125)
+    ),
+    InpaintMaskCase(
+        name: "ellipse",
+        shape: .ellipse(centerX: 240, centerY: 150, radiusX: 70, radiusY: 40),
+        center: (240, 150)
     ),
     InpaintMaskCase(
         name: "convex polygon",
@@ -27,11 +34,15 @@ private let maskCases: [InpaintMaskCase] = [
         center: (320, 120)
     ),
     InpaintMaskCase(
-        name: "rect touching top-right corner", shape: .rect(x: 400, y: 0, width: 80, height: 60), center: (460, 20)
+        name: "rect touching top-right corner",
+        shape: .rect(x: 400, y: 0, width: 80, height: 60),
+        center: (460, 20)
     ),
     InpaintMaskCase(name: "tiny rect", shape: .rect(x: 200, y: 150, width: 2, height: 2), center: (201, 151)),
     InpaintMaskCase(
-        name: "almost full rect", shape: .rect(x: 3, y: 3, width: 474, height: 294), center: (240, 150)
+        name: "almost full rect",
+        shape: .rect(x: 3, y: 3, width: 474, height: 294),
+        center: (240, 150)
     ),
 ]
 
@@ -149,7 +160,11 @@ struct InpaintTests {
 
     @Test func editOfOtherSizeIsResizedBack() throws {
         let original = try Self.photo()
-        let mask = MaskBuilder.fromShapes([.ellipse(centerX: 200, centerY: 120, radiusX: 40, radiusY: 30)], width: 480, height: 300)
+        let mask = MaskBuilder.fromShapes(
+            [.ellipse(centerX: 200, centerY: 120, radiusX: 40, radiusY: 30)],
+            width: 480,
+            height: 300
+        )
 
         let crop = Inpaint.crop(original, mask: mask, settings: InpaintSettings())
         let edited = Image(width: 512, height: 512, layout: .rgb, filledWith: 7)

@@ -16,8 +16,12 @@ struct KontextScaleCase: CustomTestStringConvertible, Sendable {
         try GeometryFixtures.records("kontext-scaled.txt").map { fields in
             let numbers = fields.dropFirst().compactMap { Int($0) }
             return KontextScaleCase(
-                name: String(fields[0]), inputWidth: numbers[0], inputHeight: numbers[1],
-                crop: Array(numbers[2...5]), outputWidth: numbers[6], outputHeight: numbers[7]
+                name: String(fields[0]),
+                inputWidth: numbers[0],
+                inputHeight: numbers[1],
+                crop: Array(numbers[2...5]),
+                outputWidth: numbers[6],
+                outputHeight: numbers[7]
             )
         }
     }
@@ -58,7 +62,9 @@ struct KontextResolutionTests {
         let target = (testCase.outputWidth, testCase.outputHeight)
 
         let crop = KontextResolution.centerCrop(
-            width: testCase.inputWidth, height: testCase.inputHeight, toAspectOf: target
+            width: testCase.inputWidth,
+            height: testCase.inputHeight,
+            toAspectOf: target
         )
 
         #expect([crop.x, crop.y, crop.width, crop.height] == testCase.crop)

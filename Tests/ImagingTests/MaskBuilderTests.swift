@@ -102,11 +102,14 @@ struct MaskBuilderTests {
 
     @Test func ellipseAndPolygonAreasMatchGeometry() {
         let ellipse = MaskBuilder.fromShapes(
-            [.ellipse(centerX: 50, centerY: 40, radiusX: 30, radiusY: 20)], width: 100, height: 80
+            [.ellipse(centerX: 50, centerY: 40, radiusX: 30, radiusY: 20)],
+            width: 100,
+            height: 80
         )
         let triangle = MaskBuilder.fromShapes(
             [.polygon([MaskPoint(x: 10, y: 10), MaskPoint(x: 90, y: 10), MaskPoint(x: 10, y: 70)])],
-            width: 100, height: 80
+            width: 100,
+            height: 80
         )
 
         let ellipseArea = Double(ellipse.values.reduce(0) { $0 + Int($1) }) / 255

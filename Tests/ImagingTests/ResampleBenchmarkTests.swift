@@ -18,12 +18,16 @@ struct ResampleBenchmarkTests {
     @Test func geometryStages() {
         let photo = GeometryFixtures.pattern(width: 2560, height: 1600, layout: .rgb)
         let mask = MaskBuilder.fromShapes(
-            [.ellipse(centerX: 1200, centerY: 800, radiusX: 300, radiusY: 200)], width: 2560, height: 1600
+            [.ellipse(centerX: 1200, centerY: 800, radiusX: 300, radiusY: 200)],
+            width: 2560,
+            height: 1600
         )
         var sink = 0
 
         Self.measure("kontextScaled 2560x1600 -> 1328x800") { sink &+= Int(photo.kontextScaled().pixels[0]) }
-        Self.measure("lanczos3 2560x1600 -> 1280x800") { sink &+= Int(photo.resized(width: 1280, height: 800).pixels[0]) }
+        Self.measure("lanczos3 2560x1600 -> 1280x800") {
+            sink &+= Int(photo.resized(width: 1280, height: 800).pixels[0])
+        }
         Self.measure("lanczos3 1328x800 -> 2560x1600") {
             sink &+= Int(photo.resized(width: 1328, height: 800).resized(width: 2560, height: 1600).pixels[0])
         }
@@ -31,8 +35,13 @@ struct ResampleBenchmarkTests {
             sink &+= Int(photo.resized(width: 1000, height: 700, filter: .bicubic).pixels[0])
         }
         Self.measure("fromShapes ellipse 2560x1600") {
-            sink &+= Int(MaskBuilder.fromShapes([.ellipse(centerX: 1200, centerY: 800, radiusX: 300, radiusY: 200)],
-                                                width: 2560, height: 1600).values[0])
+            sink &+= Int(
+                MaskBuilder.fromShapes(
+                    [.ellipse(centerX: 1200, centerY: 800, radiusX: 300, radiusY: 200)],
+                    width: 2560,
+                    height: 1600
+                ).values[0]
+            )
         }
         Self.measure("refined grow 16 feather 8") {
             sink &+= Int(MaskBuilder.refined(mask, invert: false, grow: 16, feather: 8).values[0])

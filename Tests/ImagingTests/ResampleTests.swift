@@ -19,26 +19,59 @@ private let photoCases: [ResampleCase] = ["kite", "cups"].flatMap { photo in
     filterNames.flatMap { filter, name in
         [(37, 23), (150, 101), (200, 40)].map { width, height in
             ResampleCase(
-                source: "photo-\(photo).ppm", expected: "resize-\(photo)-\(name)-\(width)x\(height).ppm",
-                filter: filter, width: width, height: height
+                source: "photo-\(photo).ppm",
+                expected: "resize-\(photo)-\(name)-\(width)x\(height).ppm",
+                filter: filter,
+                width: width,
+                height: height
             )
         }
     }
 }
 
 private let alphaAndGrayCases: [ResampleCase] = [
-    ResampleCase(source: "photo-kite-rgba.pam", expected: "resize-kite-rgba-lanczos3-50x30.pam",
-                 filter: .lanczos3, width: 50, height: 30),
-    ResampleCase(source: "photo-kite-rgba.pam", expected: "resize-kite-rgba-lanczos3-130x90.pam",
-                 filter: .lanczos3, width: 130, height: 90),
-    ResampleCase(source: "photo-kite-rgba.pam", expected: "resize-kite-rgba-bilinear-50x30.pam",
-                 filter: .bilinear, width: 50, height: 30),
-    ResampleCase(source: "photo-cups-gray.pgm", expected: "resize-cups-gray-lanczos3-41x77.pgm",
-                 filter: .lanczos3, width: 41, height: 77),
-    ResampleCase(source: "photo-cups-gray.pgm", expected: "resize-cups-gray-bilinear-41x77.pgm",
-                 filter: .bilinear, width: 41, height: 77),
-    ResampleCase(source: "photo-cups-gray-alpha.pam", expected: "resize-cups-gray-alpha-lanczos3-50x30.pam",
-                 filter: .lanczos3, width: 50, height: 30),
+    ResampleCase(
+        source: "photo-kite-rgba.pam",
+        expected: "resize-kite-rgba-lanczos3-50x30.pam",
+        filter: .lanczos3,
+        width: 50,
+        height: 30
+    ),
+    ResampleCase(
+        source: "photo-kite-rgba.pam",
+        expected: "resize-kite-rgba-lanczos3-130x90.pam",
+        filter: .lanczos3,
+        width: 130,
+        height: 90
+    ),
+    ResampleCase(
+        source: "photo-kite-rgba.pam",
+        expected: "resize-kite-rgba-bilinear-50x30.pam",
+        filter: .bilinear,
+        width: 50,
+        height: 30
+    ),
+    ResampleCase(
+        source: "photo-cups-gray.pgm",
+        expected: "resize-cups-gray-lanczos3-41x77.pgm",
+        filter: .lanczos3,
+        width: 41,
+        height: 77
+    ),
+    ResampleCase(
+        source: "photo-cups-gray.pgm",
+        expected: "resize-cups-gray-bilinear-41x77.pgm",
+        filter: .bilinear,
+        width: 41,
+        height: 77
+    ),
+    ResampleCase(
+        source: "photo-cups-gray-alpha.pam",
+        expected: "resize-cups-gray-alpha-lanczos3-50x30.pam",
+        filter: .lanczos3,
+        width: 50,
+        height: 30
+    ),
 ]
 
 struct ResampleTests {

@@ -29,7 +29,9 @@ struct TargetSizeTests {
         #expect(size.height == testCase.expected.height)
     }
 
-    @Test(arguments: [TargetSize.kontext, .longEdge(777), .aspect(width: 5, height: 4, longEdge: 999), .megapixels(0.7)])
+    @Test(arguments: [
+        TargetSize.kontext, .longEdge(777), .aspect(width: 5, height: 4, longEdge: 999), .megapixels(0.7),
+    ])
     func computedSizesAreMultiplesOf16(_ target: TargetSize) {
         for (width, height) in [(3000, 2000), (17, 999), (640, 480), (1, 1)] {
             let size = target.resolve(width: width, height: height)
