@@ -15,7 +15,7 @@ extension ImageStitcher {
         return canvas
     }
 
-    /// A block of the spacing colour; alpha, where present, is opaque.
+    /// Returns a block of the spacing colour. Alpha, where present, is opaque.
     static func solid(width: Int, height: Int, layout: PixelLayout, color: ImageStitchOptions.SpacingColor) -> Image {
         let rgb: [UInt8] =
             switch color {

@@ -1,6 +1,6 @@
 /// Options of `ImageStitcher.stitch`, named after the inputs of ComfyUI's `ImageStitch` node.
 public struct ImageStitchOptions: Sendable, Equatable {
-    /// Where each further image goes relative to the canvas built so far.
+    /// The side of the canvas built so far on which each further image is placed.
     public enum Direction: String, Sendable, Equatable, CaseIterable {
         case right, left, down, up
 

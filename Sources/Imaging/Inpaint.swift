@@ -1,11 +1,11 @@
-/// Crop-and-stitch inpainting: the model sees only the region around the mask, and only that region changes.
+/// Crop-and-stitch inpainting: the model receives only the region around the mask, and only that region changes.
 public enum Inpaint {
     /// Cuts the region around `mask` out of `image` and resizes it for the model.
     ///
-    /// The steps follow `InpaintCropImproved`: grow the mask, prepare it for blending, clear faint values,
-    /// take its bounding box (the whole image when the mask is empty), add context, grow the box to the
-    /// target's aspect ratio (shifting it inside the image where it fits), crop with edge replication, and
-    /// resize to the target.
+    /// The steps follow `InpaintCropImproved`. First the mask grows, is prepared for blending and loses its
+    /// faint values. Its bounding box (the whole image when the mask is empty) gains context and grows to
+    /// the target's aspect ratio, shifted inside the image where it fits. Last, the box is cropped with
+    /// edge replication and resized to the target.
     public static func crop(_ image: Image, mask: Mask, settings: InpaintSettings) -> InpaintCrop {
         precondition(
             mask.width == image.width && mask.height == image.height,
@@ -57,7 +57,7 @@ public enum Inpaint {
         return result
     }
 
-    /// The bounding box of the non-zero values, grown by `factor` and clamped to the mask.
+    /// Returns the bounding box of the non-zero values, grown by `factor` and clamped to the mask.
     static func contextBox(of mask: Mask, factor: Double) -> InpaintRect {
         guard var box = boundingBox(of: mask) else {
             return InpaintRect(x: 0, y: 0, width: mask.width, height: mask.height)
@@ -89,7 +89,7 @@ public enum Inpaint {
         return InpaintRect(x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1)
     }
 
-    /// The model's input size for a context box, rounded up to a multiple of 16.
+    /// Returns the model's input size for a context box, rounded up to a multiple of 16.
     static func targetSize(for box: InpaintRect, settings: InpaintSettings) -> (width: Int, height: Int) {
         let size =
             settings.target?.resolve(width: box.width, height: box.height)

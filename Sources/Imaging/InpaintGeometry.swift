@@ -1,8 +1,8 @@
 extension Inpaint {
     /// Grows `box` (never shrinks it) to the aspect ratio of `target`, centred, as ICS `crop_magic_im` does.
     ///
-    /// The grown box is shifted back inside the image when it fits; when it is wider (or taller) than the
-    /// image it is centred on the image and leaves it on both sides, and the crop replicates the edges.
+    /// The grown box is shifted back inside the image when it fits. A box wider (or taller) than the image
+    /// is centred on it instead, so it leaves the image on both sides and the crop replicates the edges.
     static func grownToAspect(
         _ box: InpaintRect,
         target: (width: Int, height: Int),
@@ -39,9 +39,10 @@ extension Inpaint {
     /// ICS blurs the resized crop mask with σ = B / 8 at the target resolution and resizes the result
     /// back. This blurs once at crop resolution with σ scaled by crop size / target size instead, which
     /// gives the same ramp without two extra resamplings.
-    /// NOTE: Outside the image the mask is edge-replicated, where ICS uses 1. With 1, the blur pulls the
-    /// edit into border pixels far from the mask; with 0, a mask that touches the border would fade out
-    /// there. Replication keeps the weight of a border-touching mask full and leaves other borders alone.
+    /// NOTE: Outside the image the mask is edge-replicated, where ICS uses 1. A value of 1 lets the blur pull
+    /// the edit into border pixels far from the mask. A value of 0 would make a mask that touches the
+    /// border fade out there. Replication keeps the weight of a border-touching mask full and leaves other
+    /// borders alone.
     static func blendMask(
         _ processed: Mask,
         rect: InpaintRect,

@@ -1,5 +1,5 @@
-/// How `Inpaint.crop` chooses and prepares the region around a mask, after ComfyUI-Inpaint-CropAndStitch's
-/// `InpaintCropImproved` node (version 3.0.9), whose defaults these are unless noted.
+/// Settings for choosing and preparing the region around a mask in `Inpaint.crop`. They follow the
+/// `InpaintCropImproved` node of ComfyUI-Inpaint-CropAndStitch 3.0.9 and default to its values unless noted.
 public struct InpaintSettings: Sendable, Equatable {
     /// How much larger than the mask's bounding box the context is: each side grows by
     /// `round(size · (factor - 1) / 2)` pixels. Values below 1.01 add no context.

@@ -56,7 +56,7 @@ public enum MaskBuilder {
     /// Applies the sidecar's refinements in this order: invert, grow, feather.
     ///
     /// - `invert` swaps the edited and kept areas.
-    /// - `grow` dilates the edited area by that many pixels with a disc, so corners grow round; a negative
+    /// - `grow` dilates the edited area by that many pixels with a disc, so corners grow round. A negative
     ///   value erodes it by the same disc.
     /// - `feather` blurs the result with a Gaussian of that standard deviation in pixels (truncated at 4σ,
     ///   mirrored borders), softening the edge over about ±2σ.

@@ -1,4 +1,4 @@
-/// Why a mask could not be built from the input a job supplied.
+/// An error that explains why a mask could not be built from the input of a job.
 public enum MaskError: Error, Equatable, CustomStringConvertible {
     /// The mask image is not the size of the image it masks.
     case sizeMismatch(maskWidth: Int, maskHeight: Int, imageWidth: Int, imageHeight: Int)

@@ -3,7 +3,7 @@ import Foundation
 /// Gaussian blur of masks with the conventions of SciPy's `gaussian_filter`: a kernel truncated at four
 /// standard deviations and borders mirrored about the edge (`mode="reflect"`: d c b a | a b c d).
 enum MaskGaussianBlur {
-    /// The normalised kernel of radius `Int(4 · sigma + 0.5)`, as `scipy.ndimage._gaussian_kernel1d`.
+    /// Returns the normalised kernel of radius `Int(4 · sigma + 0.5)`, as `scipy.ndimage._gaussian_kernel1d`.
     static func kernel(sigma: Double) -> [Double] {
         let radius = Int(4 * sigma + 0.5)
         let weights = (-radius...radius).map { x in exp(-0.5 * Double(x * x) / (sigma * sigma)) }

@@ -48,7 +48,7 @@ public enum MaskShape2D: Sendable, Equatable {
         }
     }
 
-    /// The horizontal spans `[start, end)` that the shape covers on the line at height `y`.
+    /// Returns the horizontal spans `[start, end)` that the shape covers on the line at height `y`.
     func spans(atY y: Double) -> [(start: Double, end: Double)] {
         switch self {
         case let .rect(x, top, width, height):

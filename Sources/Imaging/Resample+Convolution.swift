@@ -39,7 +39,7 @@ enum ResampleConvolution {
         return current
     }
 
-    /// Whether Pillow filters columns before rows for this resize.
+    /// Returns whether Pillow filters columns before rows for this resize.
     ///
     /// NOTE: Pillow 13.0.0 runs the vertical pass first when the height shrinks and
     /// `2 * width - height > 2 * inputWidth - inputHeight`. The rule was inferred from Pillow's output

@@ -2,8 +2,8 @@ extension ResampleConvolution {
     /// Source indices of Pillow's nearest-neighbour resize along one axis.
     ///
     /// Pillow runs `NEAREST` through `ImagingScaleAffine`, which starts at half a step and adds the
-    /// step once per output pixel in double precision; repeating that accumulation keeps the
-    /// truncated indices identical to Pillow's, including where a product would round differently.
+    /// step once per output pixel in double precision. Repeating that accumulation, instead of
+    /// multiplying, keeps the truncated indices identical to Pillow's.
     static func nearestIndices(inputSize: Int, outputSize: Int) -> [Int] {
         let step = Double(inputSize) / Double(outputSize)
         var position = step * 0.5

@@ -76,7 +76,7 @@ enum GeometryFixtures {
         return Image(width: width, height: height, layout: layout, pixels: pixels)
     }
 
-    /// The largest absolute difference between two equally long byte arrays.
+    /// Returns the largest absolute difference between two equally long byte arrays.
     static func maxDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
         zip(a, b).reduce(0) { max($0, abs(Int($1.0) - Int($1.1))) }
     }
@@ -101,7 +101,7 @@ struct NetpbmHeaderReader {
         self.bytes = bytes
     }
 
-    /// The next whitespace-delimited header token; `position` ends on the delimiter after it.
+    /// Returns the next whitespace-delimited header token and leaves `position` on the delimiter after it.
     mutating func token() -> String {
         while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x0A {
             position += 1

@@ -35,8 +35,10 @@ struct TargetSizeTests {
     func computedSizesAreMultiplesOf16(_ target: TargetSize) {
         for (width, height) in [(3000, 2000), (17, 999), (640, 480), (1, 1)] {
             let size = target.resolve(width: width, height: height)
-            #expect(size.width % 16 == 0 && size.width >= 16, "\(target) of \(width)x\(height)")
-            #expect(size.height % 16 == 0 && size.height >= 16, "\(target) of \(width)x\(height)")
+            #expect(size.width % 16 == 0, "\(target) of \(width)x\(height)")
+            #expect(size.width >= 16, "\(target) of \(width)x\(height)")
+            #expect(size.height % 16 == 0, "\(target) of \(width)x\(height)")
+            #expect(size.height >= 16, "\(target) of \(width)x\(height)")
         }
     }
 }
