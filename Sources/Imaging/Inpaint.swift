@@ -45,7 +45,12 @@ public enum Inpaint {
 
     /// Grows the mask, then dilates and blurs it for blending, then clears values below the threshold.
     static func processedMask(_ mask: Mask, settings: InpaintSettings) -> Mask {
-        var result = MaskMorphology.dilatedWithDisc(mask, radius: settings.growPixels)
+        var result = mask
+        if settings.growPixels > 0 {
+            result = MaskMorphology.dilatedWithDisc(mask, radius: settings.growPixels)
+        } else if settings.growPixels < 0 {
+            result = MaskMorphology.erodedWithDisc(mask, radius: -settings.growPixels)
+        }
         let blend = settings.blendPixels
         if blend > 0 {
             let side = Int((1.5 * Double(blend) / 4 + 1).rounded(.up))
@@ -64,7 +69,7 @@ public enum Inpaint {
         }
         guard factor >= 1.01 else { return box }
 
-        // Python's round() in ICS rounds half to even.
+        // ComfyUI-Inpaint-CropAndStitch uses Python's round(), which rounds half to even.
         let growX = Int((Double(box.width) * (factor - 1) / 2).rounded(.toNearestOrEven))
         let growY = Int((Double(box.height) * (factor - 1) / 2).rounded(.toNearestOrEven))
         let left = max(0, box.x - growX)

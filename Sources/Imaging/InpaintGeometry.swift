@@ -1,5 +1,6 @@
 extension Inpaint {
-    /// Grows `box` (never shrinks it) to the aspect ratio of `target`, centred, as ICS `crop_magic_im` does.
+    /// Grows `box` (never shrinks it) to the aspect ratio of `target`, centred, as `crop_magic_im`
+    /// of ComfyUI-Inpaint-CropAndStitch does.
     ///
     /// The grown box is shifted back inside the image when it fits. A box wider (or taller) than the image
     /// is centred on it instead, so it leaves the image on both sides and the crop replicates the edges.
@@ -36,9 +37,10 @@ extension Inpaint {
 
     /// The blend weight of the edited pixels over `rect`, at the crop's own resolution.
     ///
-    /// ICS blurs the resized crop mask with σ = B / 8 at the target resolution and resizes the result
-    /// back. This blurs once at crop resolution with σ scaled by crop size / target size instead, which
-    /// gives the same ramp without two extra resamplings.
+    /// ComfyUI-Inpaint-CropAndStitch (ICS) blurs the resized crop mask with σ = B / 8 at the target
+    /// resolution and resizes the result back. This blurs once at crop resolution with σ scaled by
+    /// crop size / target size instead, which avoids two extra resamplings. The ramp is close to ICS's
+    /// but was not compared with it pixel for pixel.
     /// NOTE: Outside the image the mask is edge-replicated, where ICS uses 1. A value of 1 lets the blur pull
     /// the edit into border pixels far from the mask. A value of 0 would make a mask that touches the
     /// border fade out there. Replication keeps the weight of a border-touching mask full and leaves other

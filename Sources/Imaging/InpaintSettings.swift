@@ -9,6 +9,7 @@ public struct InpaintSettings: Sendable, Equatable {
     /// Zero gives a hard edge.
     public var blendPixels: Int
     /// Pixels by which the mask grows (disc dilation, as `MaskBuilder.refined`) before anything else.
+    /// A negative value erodes it.
     public var growPixels: Int
     /// The size the crop is resized to for the model; nil picks the Kontext resolution nearest to the
     /// context's aspect ratio. The resolved size is rounded up to a multiple of 16.
@@ -17,7 +18,7 @@ public struct InpaintSettings: Sendable, Equatable {
     public var upscaleFilter: ResampleFilter
     /// Filter used when the crop is shrunk to the target, or the edit is shrunk back onto the crop.
     public var downscaleFilter: ResampleFilter
-    /// Processed mask values below this are cleared (ICS `mask_hipass_filter` 0.1, i.e. 26 of 255).
+    /// Processed mask values below this are cleared (the node's `mask_hipass_filter` of 0.1, which is 26 of 255).
     public var hipassThreshold: UInt8
 
     public init(
@@ -60,7 +61,7 @@ public struct InpaintRect: Sendable, Equatable, CustomStringConvertible {
 public struct InpaintCrop: Sendable {
     /// The context region resized to the target size, edge-replicated where it leaves the image.
     public var image: Image
-    /// The processed mask over `image`; outside the original image it is 255, as in ICS.
+    /// The processed mask over `image`; outside the original image it is 255, as in `InpaintCropImproved`.
     public var mask: Mask
     public var stitcher: InpaintStitcher
 }

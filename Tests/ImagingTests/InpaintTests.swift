@@ -252,3 +252,52 @@ struct InpaintGeometryTests {
         #expect(size.height == 336)
     }
 }
+
+struct InpaintSettingsValidationTests {
+    @Test func contextFactorBelowOneIsRejected() {
+        let settings = InpaintSettings(contextFactor: 0.5)
+
+        #expect(throws: InpaintSettingsError.invalidContextFactor(0.5)) { try settings.validate() }
+        #expect(
+            InpaintSettingsError.invalidContextFactor(0.5).description
+                == "The inpaint context factor 0.5 is invalid; give 1.0 or more, such as 1.2."
+        )
+    }
+
+    @Test func negativeBlendIsRejected() {
+        let settings = InpaintSettings(blendPixels: -4)
+
+        #expect(throws: InpaintSettingsError.invalidBlendPixels(-4)) { try settings.validate() }
+        #expect(
+            InpaintSettingsError.invalidBlendPixels(-4).description
+                == "The inpaint blend width -4 is invalid; give 0 or more pixels, such as 32."
+        )
+    }
+
+    @Test func invalidTargetIsWrapped() {
+        let settings = InpaintSettings(target: .longEdge(-5))
+
+        #expect(throws: InpaintSettingsError.invalidTarget(.invalidLongEdge(-5))) { try settings.validate() }
+        #expect(
+            InpaintSettingsError.invalidTarget(.invalidLongEdge(-5)).description
+                == "The inpaint target is invalid: The long edge -5 is invalid; give a positive number of pixels such as 1024."
+        )
+    }
+
+    @Test func defaultSettingsAreValid() throws {
+        try InpaintSettings().validate()
+    }
+
+    @Test func negativeGrowShrinksCropContext() throws {
+        let original = try InpaintTests.photo()
+        let mask = MaskBuilder.fromShapes([.rect(x: 100, y: 80, width: 120, height: 90)], width: 480, height: 300)
+
+        let plain = Inpaint.crop(original, mask: mask, settings: InpaintSettings(target: .keep))
+        let grown = Inpaint.crop(original, mask: mask, settings: InpaintSettings(growPixels: 10, target: .keep))
+        let shrunk = Inpaint.crop(original, mask: mask, settings: InpaintSettings(growPixels: -10, target: .keep))
+
+        #expect(grown.stitcher.cropRect.width > plain.stitcher.cropRect.width)
+        #expect(shrunk.stitcher.cropRect.width < plain.stitcher.cropRect.width)
+        #expect(shrunk.stitcher.cropRect.x > plain.stitcher.cropRect.x)
+    }
+}

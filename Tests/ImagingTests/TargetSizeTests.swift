@@ -42,3 +42,45 @@ struct TargetSizeTests {
         }
     }
 }
+
+struct TargetSizeErrorCase: CustomTestStringConvertible, Sendable {
+    let target: TargetSize
+    let error: TargetSizeError
+    let text: String
+
+    var testDescription: String { text }
+}
+
+struct TargetSizeValidationTests {
+    @Test(arguments: [
+        TargetSizeErrorCase(
+            target: .exact(width: 0, height: 768),
+            error: .invalidExactSize(width: 0, height: 768),
+            text: "The output size 0x768 is invalid; give a positive width and height such as 1024x768."
+        ),
+        TargetSizeErrorCase(
+            target: .aspect(width: 16, height: -9, longEdge: nil),
+            error: .invalidAspect(width: 16, height: -9),
+            text: "The aspect ratio 16:-9 is invalid; give two positive numbers such as 16:9."
+        ),
+        TargetSizeErrorCase(
+            target: .aspect(width: 16, height: 9, longEdge: 0),
+            error: .invalidLongEdge(0),
+            text: "The long edge 0 is invalid; give a positive number of pixels such as 1024."
+        ),
+        TargetSizeErrorCase(
+            target: .megapixels(-1),
+            error: .invalidMegapixels(-1),
+            text: "The size of -1.0 megapixels is invalid; give a positive number such as 1.0."
+        ),
+    ])
+    func invalidSizeIsRejected(_ testCase: TargetSizeErrorCase) {
+        #expect(throws: testCase.error) { try testCase.target.validate() }
+        #expect(testCase.error.description == testCase.text)
+    }
+
+    @Test(arguments: [TargetSize.keep, .kontext, .exact(width: 1, height: 1), .longEdge(16), .megapixels(0.5)])
+    func validSizeIsAccepted(_ target: TargetSize) throws {
+        try target.validate()
+    }
+}
