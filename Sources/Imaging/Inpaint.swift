@@ -34,7 +34,9 @@ public enum Inpaint {
             targetWidth: target.width,
             targetHeight: target.height,
             upscaleFilter: settings.upscaleFilter,
-            downscaleFilter: settings.downscaleFilter
+            downscaleFilter: settings.downscaleFilter,
+            imageWidth: image.width,
+            imageHeight: image.height
         )
         return InpaintCrop(
             image: croppedImage.resized(width: target.width, height: target.height, filter: filter),

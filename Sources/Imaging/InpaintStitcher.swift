@@ -9,6 +9,9 @@ public struct InpaintStitcher: Sendable {
     public var targetHeight: Int
     public var upscaleFilter: ResampleFilter
     public var downscaleFilter: ResampleFilter
+    /// The size of the image that was cropped; `stitch` requires the same size.
+    public var imageWidth: Int
+    public var imageHeight: Int
 
     /// Blends `edited` into `original` over the crop rectangle and returns the result.
     ///
@@ -17,6 +20,10 @@ public struct InpaintStitcher: Sendable {
     /// pixel whose blend weight is 0, is copied from `original` unchanged. Elsewhere the result is
     /// `round((w · edited + (255 - w) · original) / 255)` per channel.
     public func stitch(_ edited: Image, into original: Image) -> Image {
+        precondition(
+            original.width == imageWidth && original.height == imageHeight,
+            "Stitching needs the \(imageWidth)x\(imageHeight) image that was cropped, not \(original.width)x\(original.height)"
+        )
         let rect = cropRect
         let enlarges = rect.width > edited.width || rect.height > edited.height
         let resized =
