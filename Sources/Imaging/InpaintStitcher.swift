@@ -1,6 +1,6 @@
-/// Puts an edited crop back into the original image; made by `Inpaint.crop`.
+/// The record that puts an edited crop back into the original image. `Inpaint.crop` creates it.
 public struct InpaintStitcher: Sendable {
-    /// The crop in original-image coordinates; it may leave the image, where the crop replicated edges.
+    /// The crop in original-image coordinates. It may leave the image, where the crop replicated edges.
     public var cropRect: InpaintRect
     /// The weight of the edited pixels over `cropRect`, at crop resolution: 0 keeps the original byte.
     public var blendMask: Mask
@@ -9,7 +9,7 @@ public struct InpaintStitcher: Sendable {
     public var targetHeight: Int
     public var upscaleFilter: ResampleFilter
     public var downscaleFilter: ResampleFilter
-    /// The size of the image that was cropped; `stitch` requires the same size.
+    /// The size of the image that was cropped. `stitch` requires an image of this size.
     public var imageWidth: Int
     public var imageHeight: Int
 
