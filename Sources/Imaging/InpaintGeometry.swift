@@ -35,7 +35,7 @@ extension Inpaint {
         return start
     }
 
-    /// The blend weight of the edited pixels over `rect`, at the crop's own resolution.
+    /// Returns the blend weight of the edited pixels over `rect`, at the crop's own resolution.
     ///
     /// ComfyUI-Inpaint-CropAndStitch (ICS) blurs the resized crop mask with σ = B / 8 at the target
     /// resolution and resizes the result back. This blurs once at crop resolution with σ scaled by
@@ -56,6 +56,8 @@ extension Inpaint {
         let crop = Mask(width: rect.width, height: rect.height, values: plane.pixels)
         guard blendPixels > 0 else { return crop }
         let scale = (Double(rect.width) / Double(target.width) + Double(rect.height) / Double(target.height)) / 2
-        return MaskGaussianBlur.blurred(crop, sigma: Double(blendPixels) / 8 * scale)
+        // Truncating, as torchvision's to_pil_image does in ICS, gives the node's zero-weight area up to
+        // a few pixels on its boundary.
+        return MaskGaussianBlur.blurred(crop, sigma: Double(blendPixels) / 8 * scale, rounding: .towardZero)
     }
 }

@@ -19,8 +19,16 @@ enum MaskGaussianBlur {
         return i < count ? i : period - 1 - i
     }
 
-    /// Blurs `mask` and rounds back to bytes.
-    static func blurred(_ mask: Mask, sigma: Double) -> Mask {
+    /// Blurs `mask` and converts back to bytes with `rounding`.
+    ///
+    /// `.towardZero` truncates as 8-bit conversions in PyTorch do, but first adds 1e-6 so that a value
+    /// that is a whole number up to floating-point error (254.9999999 in a fully covered area) stays whole.
+    static func blurred(
+        _ mask: Mask,
+        sigma: Double,
+        rounding: FloatingPointRoundingRule = .toNearestOrEven
+    ) -> Mask {
+        let tolerance = rounding == .towardZero ? 1e-6 : 0
         guard sigma > 0 else { return mask }
         return MaskMorphology.appliedNearNonZero(mask, margin: Int(4 * sigma + 0.5)) { region in
             let plane = blurredPlane(
@@ -29,7 +37,7 @@ enum MaskGaussianBlur {
                 height: region.height,
                 sigma: sigma
             )
-            let values = plane.map { UInt8(clamping: Int($0.rounded(.toNearestOrEven))) }
+            let values = plane.map { UInt8(clamping: Int(($0 + tolerance).rounded(rounding))) }
             return Mask(width: region.width, height: region.height, values: values)
         }
     }

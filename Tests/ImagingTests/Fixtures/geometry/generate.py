@@ -162,6 +162,27 @@ def make_mask_fixtures():
         write_netpbm(f"mask-grow-{radius}.pgm", grey_dilation(mask, footprint=disc, mode="nearest"))
 
 
+def ics_blend_weight(mask, blend_pixels):
+    # The blend weight of InpaintCropImproved / InpaintStitchImproved (ComfyUI-Inpaint-CropAndStitch
+    # 3.0.9, CPU mode) for a crop that already has the target size. The mask is dilated with a square of
+    # side ceil(1.5 * B / 4 + 1), blurred with sigma B / 8 and cleared below 0.1. A second blur with
+    # sigma B / 8 follows, and truncation to 8 bits as torchvision's to_pil_image does.
+    m = mask.astype(np.float32) / 255
+    side = math.ceil(1.5 * blend_pixels / 4 + 1)
+    m = grey_dilation(m, footprint=np.ones((side, side), dtype=np.uint8))
+    m = np.clip(gaussian_filter(m, sigma=blend_pixels / 8), 0, 1)
+    m[m < 0.1] = 0
+    m = np.clip(gaussian_filter(m, sigma=blend_pixels / 8), 0, 1)
+    return (m * 255).astype(np.uint8)
+
+
+def make_blend_fixtures():
+    with Image.open(os.path.join(HERE, "mask-shapes.pgm")) as im:
+        mask = np.asarray(im)
+    for blend_pixels in [16, 32]:
+        write_netpbm(f"ics-blend-{blend_pixels}.pgm", ics_blend_weight(mask, blend_pixels))
+
+
 if __name__ == "__main__":
     for stale in os.listdir(HERE):
         if stale.endswith((".ppm", ".pgm", ".pam", ".txt")):
@@ -169,3 +190,4 @@ if __name__ == "__main__":
     make_resize_fixtures()
     make_kontext_fixtures()
     make_mask_fixtures()
+    make_blend_fixtures()
