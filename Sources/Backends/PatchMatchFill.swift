@@ -43,10 +43,13 @@ struct PatchMatchFill {
             } else {
                 solver.initialiseCoarsest()
             }
-            for iteration in 0..<iterationCount(levelIndex: levelIndex, levelCount: solvers.count) {
+            let iterations = iterationCount(levelIndex: levelIndex, levelCount: solvers.count)
+            for iteration in 0..<iterations {
                 if isCancelled() { throw .cancelled }
                 solver.improveMatches(iteration: iteration, passes: Self.passesPerIteration)
-                solver.vote(weighted: true)
+                // Averaging overlapping patches softens texture, so the very last vote copies instead.
+                let isFinalVote = levelIndex == 0 && iteration == iterations - 1
+                solver.vote(isFinalVote ? .copyStrongestMatch : .weightedMean, weighted: true)
             }
             coarser = solver
         }

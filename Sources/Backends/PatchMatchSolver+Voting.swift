@@ -1,25 +1,37 @@
 internal import Dispatch
 internal import Foundation
 
+/// How a vote turns the source pixels that the matches of all patches covering a pixel propose into one
+/// value.
+enum VoteRule {
+    /// The weighted mean of the proposals (voting in the style of Wexler, Shechtman and Irani, 2007).
+    case weightedMean
+    /// The proposal of the match with the highest weight; keeps texture sharp but can show patch edges.
+    case copyStrongestMatch
+}
+
 extension PatchMatchSolver {
-    /// Sets every target pixel of the estimate to the weighted mean of the source pixels that the matches
-    /// of all patches covering it put there (voting in the style of Wexler, Shechtman and Irani, 2007).
+    /// Sets every target pixel of the estimate from the source pixels that the matches of all patches
+    /// covering it propose.
     ///
-    /// With `weighted`, a match of distance d has weight exp(-d / (2 s)), where s is the 75th percentile
-    /// of all match distances, so close matches dominate. Without it every match counts the same, which
-    /// the first vote of a level needs because its distances are not computed yet.
-    func vote(weighted: Bool) {
+    /// A match's weight is the confidence of its target centre, times exp(-d / (2 s)) with `weighted`,
+    /// where d is its distance and s the 75th percentile of all match distances, so close matches
+    /// dominate. The first vote of a level passes `weighted: false` because no distance is computed yet.
+    func vote(_ rule: VoteRule, weighted: Bool) {
         computeWeights(weighted: weighted)
         let rowsPerChunk = Self.bandHeight
         let chunkCount = (level.height + rowsPerChunk - 1) / rowsPerChunk
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             for y in (chunk * rowsPerChunk)..<min((chunk + 1) * rowsPerChunk, level.height) {
-                voteRow(y)
+                switch rule {
+                case .weightedMean: voteRowByWeightedMean(y)
+                case .copyStrongestMatch: voteRowByStrongestMatch(y)
+                }
             }
         }
     }
 
-    private func voteRow(_ y: Int) {
+    private func voteRowByWeightedMean(_ y: Int) {
         let width = level.width
         let channels = level.channels
         for x in 0..<width where level.isTarget[y * width + x] {
@@ -40,6 +52,26 @@ extension PatchMatchSolver {
             }
             let pixel = (y * width + x) * channels
             for c in 0..<channels { level.estimate[pixel + c] = sums[c] / totalWeight }
+        }
+    }
+
+    private func voteRowByStrongestMatch(_ y: Int) {
+        let width = level.width
+        let channels = level.channels
+        for x in 0..<width where level.isTarget[y * width + x] {
+            var bestWeight: Float = -1
+            var bestSource = 0
+            for dy in -radius...radius where (0..<level.height).contains(y - dy) {
+                for dx in -radius...radius where (0..<width).contains(x - dx) {
+                    let centre = (y - dy) * width + x - dx
+                    let match = Int(nearest[centre])
+                    guard match >= 0, weight[centre] > bestWeight else { continue }
+                    bestWeight = weight[centre]
+                    bestSource = (match + dy * width + dx) * channels
+                }
+            }
+            let pixel = (y * width + x) * channels
+            for c in 0..<channels { level.estimate[pixel + c] = level.source[bestSource + c] }
         }
     }
 

@@ -49,8 +49,8 @@ struct PatchMatchSolver {
         }
     }
 
-    /// Starts a level from the matches of the level above it (half the size), then votes once so the
-    /// target pixels have a first estimate.
+    /// Starts a level from the matches of the level above it (half the size), then copies one match per
+    /// pixel so the target pixels have a first estimate that keeps the texture of the sources.
     func initialise(from coarser: PatchMatchSolver) {
         let width = level.width
         let coarseWidth = coarser.level.width
@@ -65,7 +65,7 @@ struct PatchMatchSolver {
             nearest[index] = upsampledMatch(coarseMatch, coarseWidth: coarseWidth, x: x - 2 * coarseX, y: y - 2 * coarseY)
                 ?? sources.list[random.next(below: sources.list.count)]
         }
-        vote(weighted: false)
+        vote(.copyStrongestMatch, weighted: false)
     }
 
     /// Maps a coarse source centre to the fine source centre at the same sub-pixel offset, or nil when

@@ -28,8 +28,16 @@ struct FillMetrics {
         meanGradient { a, b in inRing(a, maximum: 8) && inRing(b, maximum: 8) }
     }
 
+    /// The same measure over neighbours that both lie in the hole: how much texture the fill has.
+    var holeGradient: Double {
+        meanGradient { a, b in isHole[a] && isHole[b] }
+    }
+
     /// `borderGradient / ringGradient`; near 1 when the edge of the fill is as busy as the texture around it.
     var seamRatio: Double { borderGradient / ringGradient }
+
+    /// `holeGradient / ringGradient`; 0 for a flat fill, near 1 when the fill is as busy as its surroundings.
+    var textureRatio: Double { holeGradient / ringGradient }
 
     /// Per-channel mean and standard deviation of the hole pixels.
     var holeStatistics: [(mean: Double, deviation: Double)] {
