@@ -81,14 +81,16 @@ struct FillLevel {
     }
 
     /// Returns, for every pixel, 1 when it is known and `base` to the power of minus its distance from the
-    /// nearest known pixel (in 8-connected steps) when it is unknown.
-    func makeConfidence(base: Float) -> FillBuffer<Float> {
+    /// nearest known pixel (in 8-connected steps, at most `maximumDistance`) when it is unknown.
+    func makeConfidence(base: Float, maximumDistance: Int) -> FillBuffer<Float> {
         let confidence = FillBuffer<Float>(repeating: 1, count: pixelCount)
         var isReached = (0..<pixelCount).map { !isUnknown[$0] }
         var frontier = (0..<pixelCount).filter { isReached[$0] }
         var value: Float = 1
+        var distance = 0
         while !frontier.isEmpty {
-            value /= base
+            distance += 1
+            if distance <= maximumDistance { value /= base }
             var next: [Int] = []
             for index in frontier {
                 let x = index % width

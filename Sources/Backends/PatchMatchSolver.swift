@@ -5,8 +5,12 @@
 /// 2009): random or upsampled initial matches, then passes of propagation and random search.
 struct PatchMatchSolver {
     /// The factor by which the voting weight of a patch falls per pixel that its centre lies inside the
-    /// hole, so that patches anchored on known pixels decide the edge of the fill.
-    static let confidenceBase: Float = 1.3
+    /// hole, so that patches anchored on known pixels decide the edge of the fill. Chosen by measuring the
+    /// seam of the test crops for factors 1.15 to 3.
+    static let confidenceBase: Float = 3
+    /// The distance into the hole beyond which the confidence stops falling, so it stays far above the
+    /// smallest normal Float (3^-8 is about 1.5e-4) and deep pixels weigh their patches equally.
+    static let confidenceMaximumDistance = 8
 
     let level: FillLevel
     let radius: Int
@@ -35,7 +39,7 @@ struct PatchMatchSolver {
         nearest = FillBuffer(repeating: -1, count: level.pixelCount)
         cost = FillBuffer(repeating: .infinity, count: level.pixelCount)
         weight = FillBuffer(repeating: 0, count: level.pixelCount)
-        confidence = level.makeConfidence(base: Self.confidenceBase)
+        confidence = level.makeConfidence(base: Self.confidenceBase, maximumDistance: Self.confidenceMaximumDistance)
     }
 
     /// Starts the coarsest level: unknown pixels get the mean of their filled neighbours, layer by layer
