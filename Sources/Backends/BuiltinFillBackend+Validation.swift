@@ -14,24 +14,28 @@ extension BuiltinFillBackend {
         guard let mask = request.mask else {
             throw .permanent(
                 "The built-in fill backend '\(name)' needs a mask, but the request has none. "
-                    + "Add 'mask:' (a mask image, 'alpha' or shapes) to mark the region to fill.")
+                    + "Add 'mask:' (a mask image, 'alpha' or shapes) to mark the region to fill."
+            )
         }
         let image = request.image
         guard mask.width == image.width, mask.height == image.height else {
             throw .permanent(
                 "The mask is \(mask.width)x\(mask.height) but the image is \(image.width)x\(image.height). "
-                    + "Give a mask of the image's size.")
+                    + "Give a mask of the image's size."
+            )
         }
         guard !mask.isEmpty else {
             throw .permanent(
                 "The mask selects no pixel (every value is 0), so the built-in fill backend '\(name)' has "
-                    + "nothing to fill. Check 'mask:' (white marks the region to edit) and its 'invert' setting.")
+                    + "nothing to fill. Check 'mask:' (white marks the region to edit) and its 'invert' setting."
+            )
         }
         guard mask.values.contains(where: { $0 < PatchMatchFill.unknownThreshold }) else {
             throw .permanent(
                 "The mask covers every pixel with a value of \(PatchMatchFill.unknownThreshold) or more, so "
                     + "the built-in fill backend '\(name)' has no known pixel to copy from. Shrink the mask, or "
-                    + "choose a generative backend with 'backend:'.")
+                    + "choose a generative backend with 'backend:'."
+            )
         }
         return mask
     }

@@ -14,7 +14,11 @@ internal import Synchronization
 ///   compare only the colour channels.
 /// - The output has the input's size; `outputWidth` and `outputHeight` are left to the pipeline, which
 ///   resizes every backend's result. `steps` and `guidance` have no meaning here and are ignored.
-/// - One seed gives the same output on every run and machine.
+/// - One seed gives the same output on every run, whatever the number of cores.
+///
+/// NOTE: Voting weights use the C library's `exp`, so another libm could change a few output pixels for
+/// the same seed. Memory use is roughly 70 bytes per pixel for RGB (an estimate from the buffer sizes,
+/// pyramid included), which is why the pipeline should send a crop around the mask, not a whole photo.
 public struct BuiltinFillBackend: EditBackend {
     public let name: String
 
@@ -38,7 +42,8 @@ public struct BuiltinFillBackend: EditBackend {
             throw .permanent(noSourcePatchMessage(width: mask.width, height: mask.height))
         case .failure(.cancelled):
             throw .transient(
-                "The built-in fill for job '\(request.jobID)' was cancelled before it finished; the job can run again.")
+                "The built-in fill for job '\(request.jobID)' was cancelled before it finished; the job can run again."
+            )
         }
     }
 

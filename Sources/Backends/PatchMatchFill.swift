@@ -1,6 +1,6 @@
 internal import Imaging
 
-/// Why a fill stopped without a result.
+/// A reason the fill stopped without a result.
 enum PatchMatchFillError: Error, Equatable {
     /// No patch of the patch size lies wholly on known pixels, so there is nothing to copy from.
     case noSourcePatch
@@ -63,7 +63,12 @@ struct PatchMatchFill {
         var level = full
         while max(level.width, level.height) > Self.coarsestMaximumSide {
             let coarser = level.halved()
-            let solver = PatchMatchSolver(level: coarser, radius: Self.patchRadius, seed: seed, levelIndex: solvers.count)
+            let solver = PatchMatchSolver(
+                level: coarser,
+                radius: Self.patchRadius,
+                seed: seed,
+                levelIndex: solvers.count
+            )
             guard !solver.sources.list.isEmpty else { break }
             solvers.append(solver)
             level = coarser

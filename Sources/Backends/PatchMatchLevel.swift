@@ -51,7 +51,11 @@ struct FillLevel {
     /// value is the mean of its known fine pixels.
     func halved() -> FillLevel {
         let coarse = FillLevel(
-            width: (width + 1) / 2, height: (height + 1) / 2, channels: channels, colourChannels: colourChannels)
+            width: (width + 1) / 2,
+            height: (height + 1) / 2,
+            channels: channels,
+            colourChannels: colourChannels
+        )
         var sums = [Float](repeating: 0, count: channels)
         for y in 0..<coarse.height {
             for x in 0..<coarse.width {
@@ -85,7 +89,8 @@ struct FillLevel {
     func makeConfidence(base: Float, maximumDistance: Int) -> FillBuffer<Float> {
         let confidence = FillBuffer<Float>(repeating: 1, count: pixelCount)
         var isReached = (0..<pixelCount).map { !isUnknown[$0] }
-        var frontier = (0..<pixelCount).filter { isReached[$0] }
+        // Start from the known pixels next to the hole, so memory grows with the hole, not the image.
+        var frontier = (0..<pixelCount).filter { isReached[$0] && hasUnknownNeighbour($0) }
         var value: Float = 1
         var distance = 0
         while !frontier.isEmpty {
@@ -108,6 +113,17 @@ struct FillLevel {
             frontier = next
         }
         return confidence
+    }
+
+    private func hasUnknownNeighbour(_ index: Int) -> Bool {
+        let x = index % width
+        let y = index / width
+        for neighbourY in max(y - 1, 0)...min(y + 1, height - 1) {
+            for neighbourX in max(x - 1, 0)...min(x + 1, width - 1) where isUnknown[neighbourY * width + neighbourX] {
+                return true
+            }
+        }
+        return false
     }
 
     /// Returns the centres of the patches the fill may copy from: whole patches inside the level with no

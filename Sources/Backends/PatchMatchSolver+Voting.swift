@@ -1,8 +1,8 @@
 internal import Dispatch
 internal import Foundation
 
-/// How a vote turns the source pixels that the matches of all patches covering a pixel propose into one
-/// value.
+/// A rule that turns the source pixels proposed for one pixel, by the matches of all patches covering it,
+/// into one value.
 enum VoteRule {
     /// The weighted mean of the proposals (voting in the style of Wexler, Shechtman and Irani, 2007).
     case weightedMean

@@ -1,6 +1,6 @@
 /// The nearest-neighbour field (NNF) of one pyramid level, with the steps that build it.
 ///
-/// For every target centre, `nearest` holds the centre of the most similar source patch found so far
+/// For every target centre, `nearest` stores the centre of the most similar source patch found so far
 /// and `cost` its distance. The search follows PatchMatch (Barnes, Shechtman, Finkelstein and Goldman,
 /// 2009): random or upsampled initial matches, then passes of propagation and random search.
 struct PatchMatchSolver {
@@ -66,7 +66,8 @@ struct PatchMatchSolver {
             let coarseX = min(x / 2, coarseWidth - 1)
             let coarseY = min(y / 2, coarser.level.height - 1)
             let coarseMatch = Int(coarser.nearest[coarseY * coarseWidth + coarseX])
-            nearest[index] = upsampledMatch(coarseMatch, coarseWidth: coarseWidth, x: x - 2 * coarseX, y: y - 2 * coarseY)
+            nearest[index] =
+                upsampledMatch(coarseMatch, coarseWidth: coarseWidth, x: x - 2 * coarseX, y: y - 2 * coarseY)
                 ?? sources.list[random.next(below: sources.list.count)]
         }
         vote(.copyStrongestMatch, weighted: false)

@@ -1,6 +1,7 @@
-@testable import Backends
 import Imaging
 import Testing
+
+@testable import Backends
 
 /// Determinism, soft masks and pixel layouts of the fill.
 struct BuiltinFillBehaviourTests {
@@ -120,8 +121,11 @@ struct BuiltinFillBehaviourTests {
     @Test func grayImageFills() async throws {
         let rgb = try FillFixtures.photo("moss")
         let gray = Image(
-            width: rgb.width, height: rgb.height, layout: .gray,
-            pixels: (0..<(rgb.width * rgb.height)).map { rgb.pixels[$0 * 3 + 1] })
+            width: rgb.width,
+            height: rgb.height,
+            layout: .gray,
+            pixels: (0..<(rgb.width * rgb.height)).map { rgb.pixels[$0 * 3 + 1] }
+        )
         let mask = FillFixtures.Shape.ellipse.mask(width: gray.width, height: gray.height)
 
         let result = try await fill(gray, mask)

@@ -33,63 +33,82 @@ struct RejectedRequestCase: CustomTestStringConvertible, Sendable {
             expected: .permanent(
                 "The built-in fill backend 'fill' cannot follow a prompt, but the request has the prompt "
                     + "'remove the kite'. Remove 'prompt:' for a plain removal of the masked region, or choose a "
-                    + "generative backend with 'backend:'.")),
+                    + "generative backend with 'backend:'."
+            )
+        ),
         RejectedRequestCase(
             name: "long prompt quoted to 60 characters",
             request: FillFixtures.request(
-                image: makeImage(), mask: smallHole,
-                prompt: "Replace the background with a winter landscape, keep the bunny in the same pose"),
+                image: makeImage(),
+                mask: smallHole,
+                prompt: "Replace the background with a winter landscape, keep the bunny in the same pose"
+            ),
             expected: .permanent(
                 "The built-in fill backend 'fill' cannot follow a prompt, but the request has the prompt "
                     + "'Replace the background with a winter landscape, keep the bun…'. Remove 'prompt:' for a "
-                    + "plain removal of the masked region, or choose a generative backend with 'backend:'.")),
+                    + "plain removal of the masked region, or choose a generative backend with 'backend:'."
+            )
+        ),
         RejectedRequestCase(
             name: "missing mask",
             request: FillFixtures.request(image: makeImage(), mask: nil),
             expected: .permanent(
                 "The built-in fill backend 'fill' needs a mask, but the request has none. "
-                    + "Add 'mask:' (a mask image, 'alpha' or shapes) to mark the region to fill.")),
+                    + "Add 'mask:' (a mask image, 'alpha' or shapes) to mark the region to fill."
+            )
+        ),
         RejectedRequestCase(
             name: "mask of another size",
             request: FillFixtures.request(image: makeImage(), mask: Mask(width: 16, height: 12, filledWith: 255)),
-            expected: .permanent("The mask is 16x12 but the image is 32x24. Give a mask of the image's size.")),
+            expected: .permanent("The mask is 16x12 but the image is 32x24. Give a mask of the image's size.")
+        ),
         RejectedRequestCase(
             name: "all-zero mask",
             request: FillFixtures.request(image: makeImage(), mask: Mask(width: 32, height: 24, filledWith: 0)),
             expected: .permanent(
                 "The mask selects no pixel (every value is 0), so the built-in fill backend 'fill' has nothing "
-                    + "to fill. Check 'mask:' (white marks the region to edit) and its 'invert' setting.")),
+                    + "to fill. Check 'mask:' (white marks the region to edit) and its 'invert' setting."
+            )
+        ),
         RejectedRequestCase(
             name: "all-masked image",
             request: FillFixtures.request(image: makeImage(), mask: Mask(width: 32, height: 24, filledWith: 255)),
-            expected: allMaskedError),
+            expected: allMaskedError
+        ),
         RejectedRequestCase(
             name: "mask of 128 everywhere",
             request: FillFixtures.request(image: makeImage(), mask: Mask(width: 32, height: 24, filledWith: 128)),
-            expected: allMaskedError),
+            expected: allMaskedError
+        ),
         RejectedRequestCase(
             name: "known border too thin for a patch",
             request: FillFixtures.request(
                 image: makeImage(),
-                mask: makeMask { x, y in (6..<26).contains(x) && (6..<18).contains(y) ? 255 : 0 }),
-            expected: noPatchError(width: 32, height: 24)),
+                mask: makeMask { x, y in (6..<26).contains(x) && (6..<18).contains(y) ? 255 : 0 }
+            ),
+            expected: noPatchError(width: 32, height: 24)
+        ),
         RejectedRequestCase(
             name: "image smaller than a patch",
             request: FillFixtures.request(
                 image: makeImage(width: 6, height: 5),
-                mask: makeMask(width: 6, height: 5) { x, y in x == 2 && y == 2 ? 255 : 0 }),
-            expected: noPatchError(width: 6, height: 5)),
+                mask: makeMask(width: 6, height: 5) { x, y in x == 2 && y == 2 ? 255 : 0 }
+            ),
+            expected: noPatchError(width: 6, height: 5)
+        ),
     ]
 
     private static let allMaskedError = BackendError.permanent(
         "The mask covers every pixel with a value of 128 or more, so the built-in fill backend 'fill' has no "
-            + "known pixel to copy from. Shrink the mask, or choose a generative backend with 'backend:'.")
+            + "known pixel to copy from. Shrink the mask, or choose a generative backend with 'backend:'."
+    )
 
     private static func noPatchError(width: Int, height: Int) -> BackendError {
         .permanent(
             "The built-in fill backend 'fill' needs at least one 7x7 block of known pixels (mask below 128) to "
                 + "copy from, but the mask leaves none in this \(width)x\(height) image. Shrink the mask, add "
-                + "context around it with 'inpaint:', or choose a generative backend with 'backend:'.")
+                + "context around it with 'inpaint:', or choose a generative backend with 'backend:'."
+        )
     }
 }
 
@@ -112,7 +131,8 @@ struct BuiltinFillErrorTests {
             throws: BackendError.permanent(
                 "The built-in fill backend 'cleanup' cannot follow a prompt, but the request has the prompt 'sky'. "
                     + "Remove 'prompt:' for a plain removal of the masked region, or choose a generative backend "
-                    + "with 'backend:'.")
+                    + "with 'backend:'."
+            )
         ) {
             try await backend.edit(request)
         }
@@ -138,7 +158,8 @@ struct BuiltinFillErrorTests {
 
         await #expect(
             throws: BackendError.transient(
-                "The built-in fill for job 'job-1' was cancelled before it finished; the job can run again.")
+                "The built-in fill for job 'job-1' was cancelled before it finished; the job can run again."
+            )
         ) {
             try await task.value
         }

@@ -16,8 +16,8 @@ struct FillCase: CustomTestStringConvertible, Sendable {
 
 /// Quality checks of the fill on real photo crops with hard masks.
 ///
-/// Thresholds, from measurements of these crops and masks: the untouched photos have a seam ratio of 0.66
-/// to 1.15 and this fill 0.57 to 1.45, while a mean-colour fill scores 4.2 to 21 on every crop with
+/// The thresholds come from measurements of these crops and masks. The untouched photos have a seam ratio
+/// of 0.66 to 1.15 and this fill 0.57 to 1.45. A mean-colour fill scores 4.2 to 21 on every crop with
 /// visible structure (boards, cloud, cups). On fine noisy texture (moss, tree) a flat fill shows no seam
 /// by this measure, so the texture ratio catches it instead: 0 for a flat fill, 0.58 to 1.48 for this one.
 /// The ratio of standard deviations is 0.56 to 1.43 for this fill.
@@ -78,9 +78,9 @@ struct BuiltinFillQualityTests {
         let ring = metrics.ringStatistics
         let deviationRatio = hole.map(\.deviation).reduce(0, +) / ring.map(\.deviation).reduce(0, +)
 
-        // The mean may move by 0.75 of the ring's standard deviation (plus 4 levels for nearly flat
-        // channels), because a good fill continues structures that the ring holds in other proportions:
-        // the dark stripe that the boards crop continues through the ellipse moves its mean by 37 levels.
+        // The mean may move by 0.75 of the ring's standard deviation, plus 4 levels for nearly flat channels,
+        // because a good fill continues structures that the ring contains in other proportions. The dark
+        // stripe that the boards crop continues through the ellipse moves its red mean by 37 levels.
         for c in 0..<3 {
             #expect(abs(hole[c].mean - ring[c].mean) <= 0.75 * ring[c].deviation + 4, "channel \(c)")
         }

@@ -7,7 +7,9 @@ enum FillFixtures {
     /// The 192x192 crops that Fixtures/make_fixtures.py cuts from the photos in Tests/Photos.
     static let cropNames = ["moss", "boards", "cloud", "tree", "cups"]
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures"
+    )
 
     static func photo(_ name: String) throws -> Image {
         try PortableAnymap.read(path: directory.appendingPathComponent("\(name).ppm").path)
@@ -59,8 +61,16 @@ enum FillFixtures {
 
     static func request(image: Image, mask: Mask?, prompt: String? = nil, seed: UInt64 = 7) -> EditRequest {
         EditRequest(
-            jobID: "job-1", image: image, mask: mask, prompt: prompt, seed: seed, steps: 20, guidance: 2.5,
-            outputWidth: image.width, outputHeight: image.height)
+            jobID: "job-1",
+            image: image,
+            mask: mask,
+            prompt: prompt,
+            seed: seed,
+            steps: 20,
+            guidance: 2.5,
+            outputWidth: image.width,
+            outputHeight: image.height
+        )
     }
 
     /// Writes `image` as PPM into the folder that `KONTEXTD_FILL_OUTPUT` names, for looking at results;

@@ -17,7 +17,7 @@ struct FillMetrics {
     }
 
     /// Mean absolute difference, summed over the colour channels, between 4-neighbours where one pixel is
-    /// in the hole and the other is not: how strongly the fill's edge stands out.
+    /// in the hole and the other is not: how visible the edge of the fill is.
     var borderGradient: Double {
         meanGradient { a, b in isHole[a] != isHole[b] }
     }
@@ -115,8 +115,8 @@ struct FillMetrics {
     }
 }
 
-/// The simplest possible fill: every hole pixel gets the mean colour of the known ring around the hole.
-/// The tests use it to show that the seam check can fail.
+/// Fills every hole pixel with the mean colour of the known ring around the hole, the simplest possible
+/// fill, which the tests use to show that their checks can fail.
 func meanColourFill(image: Image, mask: Mask) -> Image {
     let statistics = FillMetrics(image: image, mask: mask).ringStatistics
     var pixels = image.pixels

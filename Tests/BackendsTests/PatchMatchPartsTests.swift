@@ -1,6 +1,7 @@
-@testable import Backends
 import Imaging
 import Testing
+
+@testable import Backends
 
 /// The random generator and the pyramid levels that the fill builds on.
 struct PatchMatchPartsTests {
@@ -49,7 +50,9 @@ struct PatchMatchPartsTests {
         let sources = level.makeSourceCentres(radius: 1)
 
         // Centres lie 1 pixel from the border, and none of their 3x3 patches may reach pixel (8, 4).
-        let expected = (1...7).flatMap { y in (1...7).map { x in (x, y) } }.filter { x, y in !(x == 7 && (3...5).contains(y)) }
+        let expected = (1...7).flatMap { y in (1...7).map { x in (x, y) } }.filter { x, y in
+            !(x == 7 && (3...5).contains(y))
+        }
         #expect(sources.list.map { Int($0) } == expected.map { $0.1 * 9 + $0.0 })
     }
 }

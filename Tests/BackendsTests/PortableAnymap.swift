@@ -48,7 +48,11 @@ enum PortableAnymap {
             throw ReadError.truncated(path: path, expectedBytes: expectedBytes, actualBytes: data.count - position)
         }
         return Image(
-            width: width, height: height, layout: layout, pixels: Array(data[position..<(position + expectedBytes)]))
+            width: width,
+            height: height,
+            layout: layout,
+            pixels: Array(data[position..<(position + expectedBytes)])
+        )
     }
 
     /// Writes an RGB image as PPM or a gray image as PGM; other layouts drop their alpha channel first.
