@@ -3,8 +3,8 @@ import Foundation
 import Imaging
 import Testing
 
-/// Speed of the fill on a 1024x1024 image with a hole of about 10%, the largest crop the pipeline
-/// typically sends. It prints the time and asserts nothing about it, because timing depends on the
+/// Speed of the fill on a 1024x1024 image, the largest crop the pipeline typically sends, with a hole of
+/// 10% and of 25%. It prints the time and asserts nothing about it, because timing depends on the
 /// machine and its load. Run it with `KONTEXTD_BENCHMARK=1`.
 struct BuiltinFillBenchmarkTests {
     /// Returns a 1024x1024 image made of the 512x512 forest crop and its mirror images.
@@ -23,10 +23,13 @@ struct BuiltinFillBenchmarkTests {
         return Image(width: 1024, height: 1024, layout: .rgb, pixels: pixels)
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["KONTEXTD_BENCHMARK"] != nil))
-    func megapixelWithTenPercentHole() async throws {
+    @Test(
+        .enabled(if: ProcessInfo.processInfo.environment["KONTEXTD_BENCHMARK"] != nil),
+        arguments: [FillFixtures.Shape.rect, .largeRect]
+    )
+    func megapixelFill(shape: FillFixtures.Shape) async throws {
         let image = try makeMegapixelImage()
-        let mask = FillFixtures.Shape.rect.mask(width: 1024, height: 1024)
+        let mask = shape.mask(width: 1024, height: 1024)
 
         let clock = ContinuousClock()
         var result: Image?
@@ -35,7 +38,7 @@ struct BuiltinFillBenchmarkTests {
         }
 
         let filled = try #require(result)
-        try FillFixtures.saveForInspection(filled, name: "megapixel")
+        try FillFixtures.saveForInspection(filled, name: "megapixel-\(shape.rawValue)")
         let holeShare = Double(mask.values.filter { $0 == 255 }.count) / Double(mask.values.count)
         print("Built-in fill, 1024x1024, hole \(Int((holeShare * 100).rounded()))%: \(elapsed)")
         #expect(FillMetrics(image: filled, mask: mask).seamRatio <= BuiltinFillQualityTests.maximumSeamRatio)
