@@ -1,14 +1,12 @@
 extension PatchMatchSolver {
-    /// Returns the sum of squared colour differences between the target patch around `target` (current
-    /// estimate) and the source patch around `source` (known values).
+    /// Returns the sum of squared colour differences between the target patch around `target`, which lies
+    /// at (`x`, `y`), in the current estimate and the source patch around `source` in the known values.
     ///
     /// Alpha is not compared. A target patch cut by the level border is compared on its pixels inside the
     /// level, scaled up to a whole patch. Inside the level the sum stops early, with a value of at least
     /// `bound`, as soon as it reaches `bound`.
-    func distance(target: Int, source: Int, bound: Float) -> Float {
+    func distance(target: Int, x: Int, y: Int, source: Int, bound: Float) -> Float {
         let width = level.width
-        let x = target % width
-        let y = target / width
         guard x >= radius, x < width - radius, y >= radius, y < level.height - radius else {
             return borderDistance(targetX: x, targetY: y, source: source)
         }

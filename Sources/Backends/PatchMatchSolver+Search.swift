@@ -21,7 +21,9 @@ extension PatchMatchSolver {
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             for position in (chunk * chunkSize)..<min((chunk + 1) * chunkSize, list.count) {
                 let centre = Int(list[position])
-                cost[centre] = distance(target: centre, source: Int(nearest[centre]), bound: .infinity)
+                let x = centre % level.width
+                let y = centre / level.width
+                cost[centre] = distance(target: centre, x: x, y: y, source: Int(nearest[centre]), bound: .infinity)
             }
         }
     }
@@ -55,42 +57,49 @@ extension PatchMatchSolver {
 
                 // Propagation: the neighbour already visited in this pass suggests its match, shifted by one.
                 if x + step >= 0, x + step < width, nearest[centre + step] >= 0 {
-                    tryMatch(target: centre, source: Int(nearest[centre + step]) - step)
+                    tryMatch(target: centre, x: x, y: y, source: Int(nearest[centre + step]) - step)
                 }
                 if rows.contains(y + step), nearest[centre + step * width] >= 0 {
-                    tryMatch(target: centre, source: Int(nearest[centre + step * width]) - step * width)
+                    tryMatch(target: centre, x: x, y: y, source: Int(nearest[centre + step * width]) - step * width)
                 }
-                searchRandomly(target: centre, random: &random)
+                searchRandomly(target: centre, x: x, y: y, random: &random)
             }
         }
     }
 
     /// Tries sources at random offsets around the current match, in windows that halve from the level size.
-    private func searchRandomly(target centre: Int, random: inout SplitMix64) {
+    private func searchRandomly(target centre: Int, x: Int, y: Int, random: inout SplitMix64) {
         let width = level.width
         let height = level.height
+        let best = Int(nearest[centre])
+        var bestX = best % width
+        var bestY = best / width
         var window = max(width, height)
         while window >= 1 {
-            let best = Int(nearest[centre])
-            let x = clamp(best % width + random.offset(within: window), radius, width - 1 - radius)
-            let y = clamp(best / width + random.offset(within: window), radius, height - 1 - radius)
-            tryMatch(target: centre, source: y * width + x)
+            let sourceX = clamp(bestX + random.offset(within: window), radius, width - 1 - radius)
+            let sourceY = clamp(bestY + random.offset(within: window), radius, height - 1 - radius)
+            if tryMatch(target: centre, x: x, y: y, source: sourceY * width + sourceX) {
+                bestX = sourceX
+                bestY = sourceY
+            }
             window /= 2
         }
     }
 
-    /// Replaces the match of `centre` with `source` when `source` is a valid source centre and closer.
+    /// Replaces the match of `centre`, which lies at (`x`, `y`), with `source` when `source` is a valid
+    /// source centre and closer. Returns whether it did.
     ///
     /// Neighbouring candidates can fall outside the level or wrap to another row. Such indices either fail
     /// the range check or land less than `radius` from the left or right border, where no source centre
     /// lies, so the membership test rejects them.
-    private func tryMatch(target centre: Int, source: Int) {
-        guard source >= 0, source < level.pixelCount, sources.contains[source] else { return }
-        guard source != Int(nearest[centre]) else { return }
-        let candidateCost = distance(target: centre, source: source, bound: cost[centre])
-        if candidateCost < cost[centre] {
-            nearest[centre] = Int32(source)
-            cost[centre] = candidateCost
-        }
+    @discardableResult
+    private func tryMatch(target centre: Int, x: Int, y: Int, source: Int) -> Bool {
+        guard source >= 0, source < level.pixelCount, sources.contains[source] else { return false }
+        guard source != Int(nearest[centre]) else { return false }
+        let candidateCost = distance(target: centre, x: x, y: y, source: source, bound: cost[centre])
+        guard candidateCost < cost[centre] else { return false }
+        nearest[centre] = Int32(source)
+        cost[centre] = candidateCost
+        return true
     }
 }
