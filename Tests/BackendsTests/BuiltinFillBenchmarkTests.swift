@@ -5,7 +5,9 @@ import Testing
 
 /// Speed of the fill on a 1024x1024 image, the largest crop the pipeline typically sends, with a hole of
 /// 10% and of 25%. It prints the time and asserts nothing about it, because timing depends on the
-/// machine and its load. Run it with `KONTEXTD_BENCHMARK=1`.
+/// machine and its load. Run it with `KONTEXTD_BENCHMARK=1`. The cases run one after another so that
+/// each time is its own.
+@Suite(.serialized)
 struct BuiltinFillBenchmarkTests {
     /// Returns a 1024x1024 image made of the 512x512 forest crop and its mirror images.
     private func makeMegapixelImage() throws -> Image {
