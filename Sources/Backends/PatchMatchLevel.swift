@@ -89,7 +89,7 @@ struct FillLevel {
     func makeConfidence(base: Float, maximumDistance: Int) -> FillBuffer<Float> {
         let confidence = FillBuffer<Float>(repeating: 1, count: pixelCount)
         var isReached = (0..<pixelCount).map { !isUnknown[$0] }
-        // Start from the known pixels next to the hole, so memory grows with the hole, not the image.
+        // Start from the known pixels next to the hole, so the frontier grows with the hole, not the image.
         var frontier = (0..<pixelCount).filter { isReached[$0] && hasUnknownNeighbour($0) }
         var value: Float = 1
         var distance = 0
