@@ -2,7 +2,7 @@ internal import Dispatch
 
 extension PatchMatchSolver {
     /// Rows per band of a parallel pass. Bands are fixed by the level size, never by the core count, so the
-    /// output does not depend on the machine.
+    /// output does not depend on the number of cores.
     static let bandHeight = 16
 
     /// Recomputes every match distance against the current estimate, then runs `passes` PatchMatch passes
