@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "HotFolderTests", dependencies: ["HotFolder"]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
         .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport"]),
     ]
