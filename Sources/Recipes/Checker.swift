@@ -1,0 +1,136 @@
+internal import Foundation
+internal import Glibc
+
+/// Validates a configuration and everything it points at, for `kontextd check`.
+public enum Checker {
+    /// Folder names that are never inboxes of their own: NAS metadata and similar junk.
+    static let skippedFolders: Set<String> = ["@eaDir", "#recycle", "lost+found"]
+    static let maxFolderDepth = 64
+
+    /// Validates the configuration, every recipe under every inbox and every sidecar in the inboxes.
+    ///
+    /// Returns errors and warnings in the order found; the configuration is valid when none is an error.
+    /// Hidden names (starting with `.`), the configuration's `ignore` patterns and NAS metadata
+    /// folders are skipped, and symbolic links to folders are not followed.
+    public static func check(configPath: String = DaemonConfiguration.defaultPath) -> [Diagnostic] {
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try DaemonConfiguration.load(from: configPath)
+        } catch {
+            return error.diagnostics(file: configPath)
+        }
+
+        var diagnostics: [Diagnostic] = []
+        for watch in configuration.watches {
+            diagnostics += checkFolders(of: watch, configPath: configPath)
+            guard isDirectory(watch.inbox) else { continue }
+            var walker = InboxWalker(watch: watch, configuration: configuration)
+            walker.checkFolder(watch.inbox, depth: 0)
+            diagnostics += walker.diagnostics
+        }
+        return diagnostics
+    }
+
+    /// Reports missing folders, and a state area on another file system than the inbox, where claiming by
+    /// `rename(2)` would fail with EXDEV.
+    static func checkFolders(of watch: DaemonConfiguration.Watch, configPath: String) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let folders = [("inbox", watch.inbox), ("outbox", watch.outbox), ("failed", watch.failed), ("state", watch.state)]
+        for (key, folder) in folders where !isDirectory(folder) {
+            diagnostics.append(Diagnostic(
+                file: configPath, position: nil, severity: .warning,
+                message: "\(key) folder '\(folder)' of watch '\(watch.name)' does not exist yet; create it before starting the daemon"
+            ))
+        }
+        if let inboxDevice = device(of: watch.inbox), let stateDevice = device(of: watch.state), inboxDevice != stateDevice {
+            diagnostics.append(Diagnostic(
+                file: configPath, position: nil,
+                message: "state folder '\(watch.state)' of watch '\(watch.name)' is on another file system than its inbox "
+                    + "'\(watch.inbox)', so jobs cannot be claimed by rename; put both on one file system"
+            ))
+        }
+        return diagnostics
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    private static func device(of path: String) -> UInt64? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return UInt64(status.st_dev)
+    }
+}
+
+/// Walks one inbox and parses every recipe and sidecar in it.
+struct InboxWalker {
+    let watch: DaemonConfiguration.Watch
+    let configuration: DaemonConfiguration
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(watch: DaemonConfiguration.Watch, configuration: DaemonConfiguration) {
+        self.watch = watch
+        self.configuration = configuration
+    }
+
+    mutating func checkFolder(_ folder: String, depth: Int) {
+        guard depth <= Checker.maxFolderDepth else { return }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        } catch {
+            diagnostics.append(Diagnostic(file: folder, position: nil, message: "cannot list folder: \(error.localizedDescription)"))
+            return
+        }
+        checkRecipe(in: folder)
+
+        for name in names where !isIgnored(name) {
+            let path = folder + "/" + name
+            var status = stat()
+            guard lstat(path, &status) == 0 else { continue }
+            if (status.st_mode & S_IFMT) == S_IFDIR {
+                if !Checker.skippedFolders.contains(name) { checkFolder(path, depth: depth + 1) }
+            } else if isSidecarName(name) {
+                checkSidecar(path, folder: folder)
+            }
+        }
+    }
+
+    private mutating func checkRecipe(in folder: String) {
+        let recipe: String?
+        do {
+            recipe = try RecipeCascade.recipeFile(in: folder, inboxRoot: watch.inbox)
+        } catch {
+            diagnostics += error.diagnostics(file: folder)
+            return
+        }
+        guard let recipe else { return }
+        parse(recipe, with: InstructionParser(kind: .recipe, knownBackends: configuration.backends.map(\.name)))
+    }
+
+    private mutating func checkSidecar(_ path: String, folder: String) {
+        let location = SidecarLocation(directory: folder, inboxRoot: watch.inbox)
+        parse(path, with: InstructionParser(kind: .sidecar, knownBackends: configuration.backends.map(\.name), location: location))
+    }
+
+    private mutating func parse(_ path: String, with parser: InstructionParser) {
+        do {
+            diagnostics += try parser.parse(contentsOf: path).warnings
+        } catch {
+            diagnostics += error.diagnostics(file: path)
+        }
+    }
+
+    private func isSidecarName(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        let isYAML = lowered.hasSuffix(".yaml") || lowered.hasSuffix(".yml")
+        return isYAML && !RecipeCascade.fileNames.contains(name)
+    }
+
+    /// Hidden names and the configuration's `ignore` globs, matched with `fnmatch(3)`.
+    private func isIgnored(_ name: String) -> Bool {
+        name.hasPrefix(".") || configuration.ignore.contains { fnmatch($0, name, 0) == 0 }
+    }
+}
