@@ -3,7 +3,10 @@ import Testing
 
 @testable import Recipes
 
-/// A temporary directory that removes itself; paths are physical (symbolic links resolved).
+/// A temporary directory; paths are physical (symbolic links resolved).
+///
+/// Call `remove()` in a `defer` right after creating it. A `deinit` would not do: the optimizer may
+/// release the object after its last use, before the code under test reads the files.
 final class TemporaryDirectory {
     let path: String
 
@@ -15,7 +18,7 @@ final class TemporaryDirectory {
         path = try SidecarPaths.physicalPath(of: String(cString: created))
     }
 
-    deinit {
+    func remove() {
         try? FileManager.default.removeItem(atPath: path)
     }
 
