@@ -123,6 +123,7 @@ struct SidecarPathsTests {
 
     @Test func dotDotAfterSymlinkFollowsPhysicalParent() throws {
         let (directory, inbox, jobs) = try makeInbox()
+        defer { directory.remove() }
         // `deep/..` is the link target's parent, outside the inbox, as the kernel resolves it.
         try directory.link("inbox/jobs/a/deep", to: directory.path + "/secret")
 
