@@ -9,7 +9,7 @@ public enum Checker {
 
     /// Validates the configuration, every recipe under every inbox and every sidecar in the inboxes.
     ///
-    /// Returns errors and warnings in the order found; the configuration is valid when none is an error.
+    /// Returns errors and warnings in the order found. The configuration is valid when none is an error.
     /// Hidden names (starting with `.`), the configuration's `ignore` patterns and NAS metadata
     /// folders are skipped, and symbolic links to folders are not followed.
     public static func check(configPath: String = DaemonConfiguration.defaultPath) -> [Diagnostic] {
@@ -35,19 +35,32 @@ public enum Checker {
     /// `rename(2)` would fail with EXDEV.
     static func checkFolders(of watch: DaemonConfiguration.Watch, configPath: String) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        let folders = [("inbox", watch.inbox), ("outbox", watch.outbox), ("failed", watch.failed), ("state", watch.state)]
+        let folders = [
+            ("inbox", watch.inbox), ("outbox", watch.outbox), ("failed", watch.failed), ("state", watch.state),
+        ]
         for (key, folder) in folders where !isDirectory(folder) {
-            diagnostics.append(Diagnostic(
-                file: configPath, position: nil, severity: .warning,
-                message: "\(key) folder '\(folder)' of watch '\(watch.name)' does not exist yet; create it before starting the daemon"
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    file: configPath,
+                    position: nil,
+                    severity: .warning,
+                    message:
+                        "\(key) folder '\(folder)' of watch '\(watch.name)' does not exist yet; create it before starting the daemon"
+                )
+            )
         }
-        if let inboxDevice = device(of: watch.inbox), let stateDevice = device(of: watch.state), inboxDevice != stateDevice {
-            diagnostics.append(Diagnostic(
-                file: configPath, position: nil,
-                message: "state folder '\(watch.state)' of watch '\(watch.name)' is on another file system than its inbox "
-                    + "'\(watch.inbox)', so jobs cannot be claimed by rename; put both on one file system"
-            ))
+        if let inboxDevice = device(of: watch.inbox), let stateDevice = device(of: watch.state),
+            inboxDevice != stateDevice
+        {
+            diagnostics.append(
+                Diagnostic(
+                    file: configPath,
+                    position: nil,
+                    message:
+                        "state folder '\(watch.state)' of watch '\(watch.name)' is on another file system than its inbox "
+                        + "'\(watch.inbox)', so jobs cannot be claimed by rename; put both on one file system"
+                )
+            )
         }
         return diagnostics
     }
@@ -81,7 +94,9 @@ struct InboxWalker {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         } catch {
-            diagnostics.append(Diagnostic(file: folder, position: nil, message: "cannot list folder: \(error.localizedDescription)"))
+            diagnostics.append(
+                Diagnostic(file: folder, position: nil, message: "cannot list folder: \(error.localizedDescription)")
+            )
             return
         }
         checkRecipe(in: folder)
@@ -112,7 +127,14 @@ struct InboxWalker {
 
     private mutating func checkSidecar(_ path: String, folder: String) {
         let location = SidecarLocation(directory: folder, inboxRoot: watch.inbox)
-        parse(path, with: InstructionParser(kind: .sidecar, knownBackends: configuration.backends.map(\.name), location: location))
+        parse(
+            path,
+            with: InstructionParser(
+                kind: .sidecar,
+                knownBackends: configuration.backends.map(\.name),
+                location: location
+            )
+        )
     }
 
     private mutating func parse(_ path: String, with parser: InstructionParser) {

@@ -18,7 +18,10 @@ struct ConfigurationReader {
     mutating func read(_ root: YAMLNode) -> DaemonConfiguration? {
         guard let fields = schema.fields(of: root, path: nil, allowed: Self.keys) else { return nil }
         guard let watchesNode = fields["watches"] else {
-            schema.collector.error("missing 'watches'; list at least one watch with name, inbox, outbox, failed and state", at: root)
+            schema.collector.error(
+                "missing 'watches'; list at least one watch with name, inbox, outbox, failed and state",
+                at: root
+            )
             return nil
         }
         let watches = readWatches(watchesNode)
@@ -72,12 +75,16 @@ struct ConfigurationReader {
         }
     }
 
-    private mutating func seconds(_ node: YAMLNode, _ key: String, _ range: ClosedRange<Double>, default value: Double) -> Double? {
+    private mutating func seconds(_ node: YAMLNode, _ key: String, _ range: ClosedRange<Double>, default value: Double)
+        -> Double?
+    {
         schema.number(node, path: key, range: range, example: "\(key): \(SchemaReader.format(value))")
     }
 
     private mutating func readLimits(_ fields: Fields, into configuration: inout DaemonConfiguration) {
-        if let node = fields["workers"], let workers = schema.integer(node, path: "workers", range: 1...64, example: "workers: 2") {
+        if let node = fields["workers"],
+            let workers = schema.integer(node, path: "workers", range: 1...64, example: "workers: 2")
+        {
             configuration.workers = workers
         }
         if let node = fields["max_megapixels"],
@@ -119,12 +126,20 @@ struct ConfigurationReader {
         case "keep": return .keep
         case "delete": return .delete
         default:
-            schema.reject(node, path: "originals", expected: "keep, delete, or a mapping such as '{move_to: /srv/kontextd/originals}'")
+            schema.reject(
+                node,
+                path: "originals",
+                expected: "keep, delete, or a mapping such as '{move_to: /srv/kontextd/originals}'"
+            )
             return nil
         }
     }
 
-    private mutating func checkOriginals(_ originals: DaemonConfiguration.Originals, node: YAMLNode, watches: [DaemonConfiguration.Watch]) {
+    private mutating func checkOriginals(
+        _ originals: DaemonConfiguration.Originals,
+        node: YAMLNode,
+        watches: [DaemonConfiguration.Watch]
+    ) {
         guard case .moveTo(let folder) = originals else { return }
         for watch in watches where WatchPaths.contains(watch.inbox, folder) {
             schema.collector.error(
@@ -136,15 +151,23 @@ struct ConfigurationReader {
     }
 
     private mutating func readRetry(_ node: YAMLNode) -> DaemonConfiguration.Retry? {
-        guard let fields = schema.fields(of: node, path: "retry", allowed: ["attempts", "initial_delay", "max_delay"]) else {
+        guard let fields = schema.fields(of: node, path: "retry", allowed: ["attempts", "initial_delay", "max_delay"])
+        else {
             return nil
         }
         var retry = DaemonConfiguration.Retry()
-        if let value = fields["attempts"], let attempts = schema.integer(value, path: "retry.attempts", range: 0...100, example: "attempts: 5") {
+        if let value = fields["attempts"],
+            let attempts = schema.integer(value, path: "retry.attempts", range: 0...100, example: "attempts: 5")
+        {
             retry.attempts = attempts
         }
         if let value = fields["initial_delay"],
-            let delay = schema.number(value, path: "retry.initial_delay", range: 0.1...86_400, example: "initial_delay: 10")
+            let delay = schema.number(
+                value,
+                path: "retry.initial_delay",
+                range: 0.1...86_400,
+                example: "initial_delay: 10"
+            )
         {
             retry.initialDelay = delay
         }
@@ -165,11 +188,15 @@ struct ConfigurationReader {
 
     /// Reads an absolute path and normalizes it lexically (no trailing `/`, no `.` or `..`).
     mutating func readAbsolutePath(_ node: YAMLNode, path: String) -> String? {
-        guard let text = schema.string(node, path: path, expected: "an absolute path such as '/srv/kontextd/inbox'") else {
+        guard let text = schema.string(node, path: path, expected: "an absolute path such as '/srv/kontextd/inbox'")
+        else {
             return nil
         }
         guard text.hasPrefix("/"), let components = SidecarPaths.normalize(SidecarPaths.components(text)) else {
-            schema.collector.error("'\(path)' is '\(text)', which is not an absolute path; write it starting with '/'", at: node)
+            schema.collector.error(
+                "'\(path)' is '\(text)', which is not an absolute path; write it starting with '/'",
+                at: node
+            )
             return nil
         }
         return SidecarPaths.join(components)

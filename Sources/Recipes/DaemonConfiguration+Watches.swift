@@ -32,14 +32,20 @@ extension ConfigurationReader {
         let missing = Self.watchKeys.filter { fields[$0] == nil }
         guard missing.isEmpty else {
             let list = missing.map { "'\($0)'" }.joined(separator: ", ")
-            schema.collector.error("'\(path)' is missing \(list); every watch needs name, inbox, outbox, failed and state", at: node)
+            schema.collector.error(
+                "'\(path)' is missing \(list); every watch needs name, inbox, outbox, failed and state",
+                at: node
+            )
             return nil
         }
-        let name = fields["name"].flatMap { schema.string($0, path: "\(path).name", expected: "a name such as 'photos'") }
+        let name = fields["name"].flatMap {
+            schema.string($0, path: "\(path).name", expected: "a name such as 'photos'")
+        }
         let folders = Self.watchKeys.dropFirst().map { key in
             fields[key].flatMap { readAbsolutePath($0, path: "\(path).\(key)") }
         }
-        guard let name, let inbox = folders[0], let outbox = folders[1], let failed = folders[2], let state = folders[3] else {
+        guard let name, let inbox = folders[0], let outbox = folders[1], let failed = folders[2], let state = folders[3]
+        else {
             return nil
         }
 
@@ -56,8 +62,13 @@ extension ConfigurationReader {
     }
 
     /// Reports a watch whose inbox overlaps another watch's inbox, since both would claim the same files.
-    private mutating func checkOverlap(_ watch: DaemonConfiguration.Watch, with earlier: [DaemonConfiguration.Watch], node: YAMLNode) {
-        for other in earlier where WatchPaths.contains(other.inbox, watch.inbox) || WatchPaths.contains(watch.inbox, other.inbox) {
+    private mutating func checkOverlap(
+        _ watch: DaemonConfiguration.Watch,
+        with earlier: [DaemonConfiguration.Watch],
+        node: YAMLNode
+    ) {
+        for other in earlier
+        where WatchPaths.contains(other.inbox, watch.inbox) || WatchPaths.contains(watch.inbox, other.inbox) {
             schema.collector.error(
                 "inbox '\(watch.inbox)' of watch '\(watch.name)' overlaps inbox '\(other.inbox)' of watch "
                     + "'\(other.name)'; inboxes must not contain each other",
@@ -67,14 +78,18 @@ extension ConfigurationReader {
     }
 
     mutating func readBackends(_ node: YAMLNode) -> [DaemonConfiguration.Backend] {
-        guard let items = schema.list(node, path: "backends", expected: "a list of backends, each with name and type") else {
+        guard let items = schema.list(node, path: "backends", expected: "a list of backends, each with name and type")
+        else {
             return []
         }
         var backends: [DaemonConfiguration.Backend] = []
         for (index, item) in items.enumerated() {
             guard let backend = readBackend(item, path: "backends[\(index + 1)]") else { continue }
             if backends.contains(where: { $0.name == backend.name }) {
-                schema.collector.error("duplicate backend name '\(backend.name)'; give each backend its own name", at: item)
+                schema.collector.error(
+                    "duplicate backend name '\(backend.name)'; give each backend its own name",
+                    at: item
+                )
                 continue
             }
             backends.append(backend)
@@ -82,7 +97,7 @@ extension ConfigurationReader {
         return backends
     }
 
-    /// Reads `name` and `type`; every other key is kept raw for the backend's own parser.
+    /// Reads `name` and `type`, and keeps every other key raw for the backend's own parser.
     private mutating func readBackend(_ node: YAMLNode, path: String) -> DaemonConfiguration.Backend? {
         guard let pairs = node.pairs else {
             schema.reject(node, path: path, expected: "a mapping with name and type")
@@ -98,14 +113,18 @@ extension ConfigurationReader {
         let kind = schema.choice(typeNode, path: "\(path).type", as: DaemonConfiguration.Backend.Kind.self)
         guard let name, let kind else { return nil }
 
-        let options = YAMLNode(.mapping(pairs.filter { !Self.backendBaseKeys.contains($0.name) }), position: node.position)
+        let options = YAMLNode(
+            .mapping(pairs.filter { !Self.backendBaseKeys.contains($0.name) }),
+            position: node.position
+        )
         return DaemonConfiguration.Backend(name: name, kind: kind, options: options, file: schema.collector.file)
     }
 
     mutating func checkBackendExists(_ name: String, node: YAMLNode, in backends: [DaemonConfiguration.Backend]) {
         guard !backends.contains(where: { $0.name == name }) else { return }
         let names = backends.map(\.name)
-        let hint = KeySuggestion.closest(to: name, among: names).map { "; did you mean '\($0)'?" }
+        let hint =
+            KeySuggestion.closest(to: name, among: names).map { "; did you mean '\($0)'?" }
             ?? "; configured backends are \(names.joined(separator: ", "))"
         schema.collector.error("'default_backend' is '\(name)', which is not a configured backend" + hint, at: node)
     }
@@ -113,7 +132,7 @@ extension ConfigurationReader {
 
 /// Lexical containment of absolute, normalized paths.
 enum WatchPaths {
-    /// Whether `path` is `folder` itself or lies below it.
+    /// Returns whether `path` is `folder` itself or lies below it.
     static func contains(_ folder: String, _ path: String) -> Bool {
         SidecarPaths.isInside(path, folder)
     }

@@ -6,13 +6,13 @@ public import DaemonSupport
 public struct DaemonConfiguration: Sendable, Equatable {
     public static let defaultPath = "/etc/kontextd/kontextd.yaml"
 
-    /// One inbox with its outbox, failed folder and state area; all paths are absolute.
+    /// One inbox with its outbox, failed folder and state area, all as absolute paths.
     public struct Watch: Sendable, Equatable {
         public var name: String
         public var inbox: String
         public var outbox: String
         public var failed: String
-        /// Where jobs are claimed (renamed) to; it must be on the inbox's file system.
+        /// The folder jobs are claimed (renamed) into, which must be on the inbox's file system.
         public var state: String
 
         public init(name: String, inbox: String, outbox: String, failed: String, state: String) {
@@ -24,7 +24,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
-    /// What happens to an original image once its job succeeded.
+    /// The handling of an original image once its job succeeded.
     public enum Originals: Sendable, Equatable {
         /// Kept beside the results in the outbox.
         case keep
@@ -36,7 +36,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// Backoff for transient failures: the delay doubles from `initialDelay` up to `maxDelay`.
     public struct Retry: Sendable, Equatable {
-        /// Retries after the first try; 0 fails a job on its first transient error.
+        /// Retries after the first try, so 0 fails a job on its first transient error.
         public var attempts: Int
         public var initialDelay: Double
         public var maxDelay: Double
@@ -48,7 +48,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
-    /// A configured engine; the keys besides `name` and `type` stay raw for the backend's own parser.
+    /// A configured engine. The keys besides `name` and `type` stay raw for the backend's own parser.
     public struct Backend: Sendable, Equatable {
         public enum Kind: String, Sendable, Equatable, CaseIterable {
             case fill, comfyui, hosted, local
@@ -56,9 +56,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
         public var name: String
         public var kind: Kind
-        /// A mapping of the remaining keys with their positions; empty for the built-in default.
+        /// A mapping of the remaining keys with their positions, empty for the built-in default.
         public var options: YAMLNode
-        /// The configuration file, for diagnostics about `options`; nil for the built-in default.
+        /// The configuration file, for diagnostics about `options`, or nil for the built-in default.
         public var file: String?
 
         public init(name: String, kind: Kind, options: YAMLNode? = nil, file: String? = nil) {
@@ -79,7 +79,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var orphanTimeout = 300.0
     /// Seconds between full scans of every inbox.
     public var scanInterval = 60.0
-    /// Ceiling for a file that never stops changing; it then fails instead of waiting forever.
+    /// Ceiling for a file that never stops changing, which then fails instead of waiting forever.
     public var maxWait = 3600.0
     /// Glob patterns ignored in addition to the built-in junk names (`*.part`, `.DS_Store`, ...).
     public var ignore: [String] = []
@@ -89,7 +89,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     public var statusFile: String
     public var retry = Retry()
-    /// The configured backends; one named `fill` of kind `fill` is added unless that name is taken.
+    /// The configured backends, plus one named `fill` of kind `fill` unless that name is taken.
     public var backends: [Backend]
     public var defaultBackend = "fill"
 
@@ -102,17 +102,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
         self.statusFile = statusFile ?? ((watches.first?.state ?? "/var/lib/kontextd") + "/status.json")
     }
 
-    /// The backend with this name, if configured.
+    /// Returns the backend with this name, or nil if none is configured.
     public func backend(named name: String) -> Backend? {
         backends.first { $0.name == name }
     }
 
-    /// Reads and validates a configuration file; every problem is reported with its position.
+    /// Reads and validates a configuration file, reporting every problem with its position.
     public static func load(from path: String = defaultPath) throws(RecipesError) -> DaemonConfiguration {
         try parse(FileBytes.read(path), fileName: path)
     }
 
-    /// Validates configuration YAML; `fileName` appears in every diagnostic.
+    /// Validates configuration YAML, naming `fileName` in every diagnostic.
     public static func parse(_ bytes: [UInt8], fileName: String) throws(RecipesError) -> DaemonConfiguration {
         let root: YAMLNode?
         do {

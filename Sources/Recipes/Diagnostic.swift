@@ -50,7 +50,7 @@ struct DiagnosticCollector {
 }
 
 extension [Diagnostic] {
-    /// The diagnostics in file order; diagnostics without a position come first.
+    /// Returns the diagnostics in file order, those without a position first.
     func sortedByPosition() -> [Diagnostic] {
         let start = SourcePosition(line: 0, column: 0)
         return sorted { ($0.position ?? start) < ($1.position ?? start) }

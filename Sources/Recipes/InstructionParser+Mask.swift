@@ -78,14 +78,16 @@ extension InstructionReader {
         return readRelativePath(node, path: path)
     }
 
-    /// Reads a path relative to the sidecar; whether it stays inside the inbox is checked when it is resolved.
+    /// Reads a path relative to the sidecar. It is checked against the inbox only when `location` is set.
     mutating func readRelativePath(_ node: YAMLNode, path: String) -> String? {
         guard let text = schema.string(node, path: path, expected: "a file path relative to the sidecar") else {
             return nil
         }
         guard !text.hasPrefix("/") else {
             schema.collector.error(
-                "'\(path)' is the absolute path '\(text)'; write it relative to the sidecar's folder", at: node)
+                "'\(path)' is the absolute path '\(text)'; write it relative to the sidecar's folder",
+                at: node
+            )
             return nil
         }
         if let location {
@@ -116,7 +118,10 @@ extension InstructionReader {
         }
         guard fields.pairs.count == 1, let pair = fields.pairs.first else {
             if fields.pairs.count > 1 {
-                schema.collector.error("'\(path)' has \(fields.pairs.count) shapes; write one shape per list item", at: node)
+                schema.collector.error(
+                    "'\(path)' has \(fields.pairs.count) shapes; write one shape per list item",
+                    at: node
+                )
             } else if node.pairs?.isEmpty ?? false {
                 schema.collector.error("'\(path)' is empty; expected one of rect, ellipse or polygon", at: node)
             }
@@ -126,13 +131,15 @@ extension InstructionReader {
         switch pair.name {
         case "rect":
             let names = ["x", "y", "width", "height"]
-            guard let v = readNumbers(pair.value, path: shapePath, names: names), positive(v[2...], shapePath, node) else {
+            guard let v = readNumbers(pair.value, path: shapePath, names: names), positive(v[2...], shapePath, node)
+            else {
                 return nil
             }
             return .rect(x: v[0], y: v[1], width: v[2], height: v[3])
         case "ellipse":
             let names = ["center_x", "center_y", "radius_x", "radius_y"]
-            guard let v = readNumbers(pair.value, path: shapePath, names: names), positive(v[2...], shapePath, node) else {
+            guard let v = readNumbers(pair.value, path: shapePath, names: names), positive(v[2...], shapePath, node)
+            else {
                 return nil
             }
             return .ellipse(centerX: v[0], centerY: v[1], radiusX: v[2], radiusY: v[3])
@@ -151,14 +158,20 @@ extension InstructionReader {
 
     /// Reads a fixed-length list of coordinates such as `[x, y, width, height]`.
     private mutating func readNumbers(_ node: YAMLNode, path: String, names: [String]) -> [Double]? {
-        let expected = "[\(names.joined(separator: ", "))] with \(names.count) numbers from 0 to \(Int(Self.maxCoordinate))"
+        let expected =
+            "[\(names.joined(separator: ", "))] with \(names.count) numbers from 0 to \(Int(Self.maxCoordinate))"
         guard let items = node.items, items.count == names.count else {
             let found = node.items.map { ", found \($0.count) numbers" } ?? ""
             schema.collector.error("invalid value for '\(path)': expected \(expected)\(found)", at: node)
             return nil
         }
         let numbers = items.enumerated().map { index, item in
-            schema.number(item, path: "\(path).\(names[index])", range: 0...Self.maxCoordinate, example: "\(names[index]): 100")
+            schema.number(
+                item,
+                path: "\(path).\(names[index])",
+                range: 0...Self.maxCoordinate,
+                example: "\(names[index]): 100"
+            )
         }
         return numbers.contains(nil) ? nil : numbers.compactMap { $0 }
     }
@@ -171,7 +184,9 @@ extension InstructionReader {
             return nil
         }
         let points = items.enumerated().map { index, item in
-            readNumbers(item, path: "\(path)[\(index + 1)]", names: ["x", "y"]).map { MaskShape.Point(x: $0[0], y: $0[1]) }
+            readNumbers(item, path: "\(path)[\(index + 1)]", names: ["x", "y"]).map {
+                MaskShape.Point(x: $0[0], y: $0[1])
+            }
         }
         return points.contains(nil) ? nil : .polygon(points.compactMap { $0 })
     }

@@ -96,7 +96,11 @@ extension InstructionReader {
         }
         if let value = fields["sidecar_wait"] {
             intake.sidecarWaitSeconds = schema.number(
-                value, path: "\(path).sidecar_wait", range: 0...86_400, example: "sidecar_wait: 30")
+                value,
+                path: "\(path).sidecar_wait",
+                range: 0...86_400,
+                example: "sidecar_wait: 30"
+            )
         }
         if let value = fields["settle"] {
             intake.settleSeconds = schema.number(value, path: "\(path).settle", range: 0...3600, example: "settle: 2")
@@ -130,7 +134,7 @@ public enum OutputNameTemplate {
 
     static var placeholderList: String { placeholders.map { "{\($0)}" }.joined(separator: " ") }
 
-    /// Whether the template gives each variant its own name.
+    /// Returns whether the template gives each variant its own name.
     static func distinguishesVariants(_ template: String) -> Bool {
         template.contains("{variant}") || template.contains("{seed}")
     }

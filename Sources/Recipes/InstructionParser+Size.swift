@@ -35,11 +35,15 @@ extension InstructionReader {
         return nil
     }
 
-    /// Parses `W:H`; a value that is not an aspect ratio is reported as not being any size form.
+    /// Parses `W:H`. A value of `size` that is not an aspect ratio is reported as not being any size form.
     private mutating func readAspect(_ node: YAMLNode, path: String, text: String) -> (Int, Int)? {
         guard let (width, height) = Self.splitIntegers(text, separator: ":") else {
             let isSizeKey = !path.hasSuffix(".aspect")
-            schema.reject(node, path: path, expected: isSizeKey ? Self.sizeExpectation : "an aspect ratio such as '16:9'")
+            schema.reject(
+                node,
+                path: path,
+                expected: isSizeKey ? Self.sizeExpectation : "an aspect ratio such as '16:9'"
+            )
             return nil
         }
         guard Self.aspectTermRange.contains(width), Self.aspectTermRange.contains(height) else {
@@ -59,11 +63,17 @@ extension InstructionReader {
         }
         if let megapixelNode = fields["megapixels"] {
             guard fields.pairs.count == 1 else {
-                schema.collector.error("'\(path).megapixels' cannot be combined with 'aspect' or 'long_edge'", at: megapixelNode)
+                schema.collector.error(
+                    "'\(path).megapixels' cannot be combined with 'aspect' or 'long_edge'",
+                    at: megapixelNode
+                )
                 return nil
             }
             return schema.number(
-                megapixelNode, path: "\(path).megapixels", range: Self.megapixelRange, example: "megapixels: 1"
+                megapixelNode,
+                path: "\(path).megapixels",
+                range: Self.megapixelRange,
+                example: "megapixels: 1"
             ).map { .megapixels($0) }
         }
 
@@ -88,7 +98,7 @@ extension InstructionReader {
         }
     }
 
-    /// Splits `"1024x768"` into two integers; nil unless both sides are plain decimal digits.
+    /// Splits `"1024x768"` into two integers. Returns nil unless both sides are plain decimal digits.
     static func splitIntegers(_ text: String, separator: Character) -> (Int, Int)? {
         let parts = text.split(separator: separator, omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 9 && $0.allSatisfy(\.isASCIIDigit) }),

@@ -1,6 +1,6 @@
 internal import Foundation
 
-/// Whether a YAML file is a job's sidecar or a folder recipe; a few keys are valid in only one of them.
+/// The role of a YAML file, a job's sidecar or a folder recipe, because a few keys are valid in only one of them.
 public enum InstructionKind: Sendable, Equatable {
     case sidecar, recipe
 }
@@ -18,7 +18,7 @@ public struct ParsedInstruction: Sendable, Equatable {
 
 /// Reads sidecars and folder recipes into `Instruction` values, collecting every problem.
 ///
-/// Keys are snake_case; the accepted value forms are described in docs/configuration.md.
+/// Keys are snake_case. docs/configuration.md describes the accepted value forms.
 public struct InstructionParser: Sendable {
     public var kind: InstructionKind
     /// When set, `backend` values must name one of these, and a misspelt name gets a suggestion.
@@ -32,10 +32,10 @@ public struct InstructionParser: Sendable {
         self.location = location
     }
 
-    /// Parses YAML bytes; `fileName` appears in every diagnostic.
+    /// Parses YAML bytes, naming `fileName` in every diagnostic.
     ///
     /// An empty file, or one with only comments, is an empty instruction. Throws `.invalid` with every
-    /// error found, sorted by position; warnings (such as a long prompt) come back with the result.
+    /// error found, sorted by position. Warnings, such as a long prompt, come back with the result.
     public func parse(_ bytes: [UInt8], fileName: String) throws(RecipesError) -> ParsedInstruction {
         let root: YAMLNode?
         do {
@@ -54,13 +54,13 @@ public struct InstructionParser: Sendable {
         return ParsedInstruction(instruction: instruction, warnings: collector.warnings)
     }
 
-    /// Reads and parses a file; its path appears in every diagnostic.
+    /// Reads and parses a file, naming its path in every diagnostic.
     public func parse(contentsOf path: String) throws(RecipesError) -> ParsedInstruction {
         try parse(FileBytes.read(path), fileName: path)
     }
 }
 
-/// Where a sidecar lies, so that the paths it names can be checked against its inbox.
+/// The folder of a sidecar and the root of its inbox, against which the paths it names are checked.
 public struct SidecarLocation: Sendable, Equatable {
     public var directory: String
     public var inboxRoot: String
@@ -92,7 +92,7 @@ struct InstructionReader {
         "prompt", "mask", "size", "seed", "variants", "seeds", "steps", "guidance", "inpaint", "images",
         "chain", "backend", "output", "intake",
     ]
-    /// Keys a chain entry may set; the others apply to the whole job and stay at the top level.
+    /// Keys a chain entry may set. The others apply to the whole job and stay at the top level.
     static let chainEntryKeys = ["prompt", "mask", "size", "steps", "guidance", "inpaint", "backend"]
     static let maxChainEntries = 16
     static let maxVariants = 16
@@ -127,7 +127,11 @@ struct InstructionReader {
             case "seed": instruction.seed = schema.seed(value, path: path)
             case "variants":
                 instruction.variants = schema.integer(
-                    value, path: path, range: 1...Self.maxVariants, example: "variants: 4")
+                    value,
+                    path: path,
+                    range: 1...Self.maxVariants,
+                    example: "variants: 4"
+                )
             case "seeds": instruction.seeds = readSeeds(value, path: path)
             case "steps": instruction.steps = schema.integer(value, path: path, range: 1...100, example: "steps: 20")
             case "guidance":
@@ -174,7 +178,8 @@ struct InstructionReader {
             return nil
         }
         guard let knownBackends, !knownBackends.contains(name) else { return name }
-        let hint = KeySuggestion.closest(to: name, among: knownBackends).map { "; did you mean '\($0)'?" }
+        let hint =
+            KeySuggestion.closest(to: name, among: knownBackends).map { "; did you mean '\($0)'?" }
             ?? "; configured backends are \(knownBackends.joined(separator: ", "))"
         schema.collector.error("'\(path)' is '\(name)', which is not a backend in the configuration" + hint, at: node)
         return nil
@@ -233,8 +238,8 @@ enum PromptLength {
     /// Flux Kontext's T5 encoder reads 512 tokens.
     static let kontextTokenLimit = 512
 
-    /// An estimate, not a tokenization: T5's SentencePiece vocabulary averages about four characters of
-    /// English per token, and every word takes at least one token.
+    /// Returns an estimate, not a tokenization. It assumes that T5's SentencePiece vocabulary averages about
+    /// four characters of English per token and that every word takes at least one token.
     static func estimatedT5Tokens(_ prompt: String) -> Int {
         let words = prompt.split(whereSeparator: \.isWhitespace).count
         return max(words, (prompt.count + 3) / 4)

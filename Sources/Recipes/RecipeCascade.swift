@@ -2,7 +2,7 @@ internal import Glibc
 
 /// The folder recipes that apply to one folder, merged from the inbox root down.
 public struct RecipeCascade: Sendable, Equatable {
-    /// The file names of a folder recipe; a folder may have one of them, not both.
+    /// The file names of a folder recipe. A folder may have one of them, not both.
     public static let fileNames = ["kontextd.recipe.yaml", "kontextd.recipe.yml"]
 
     /// The recipes merged in order, deeper folders overriding their parents key by key.
@@ -45,7 +45,7 @@ public struct RecipeCascade: Sendable, Equatable {
         return cascade
     }
 
-    /// The folders from `root` down to `target`, both included; `target` must be inside `root`.
+    /// Returns the folders from `root` down to `target`, both included. `target` must be inside `root`.
     static func folders(from root: String, to target: String) -> [String] {
         let relative = SidecarPaths.components(String(target.dropFirst(root.count)))
         var folders = [root]
@@ -55,7 +55,7 @@ public struct RecipeCascade: Sendable, Equatable {
         return folders
     }
 
-    /// The recipe file of `directory`, or nil when it has none.
+    /// Returns the recipe file of `directory`, or nil when it has none.
     ///
     /// A recipe that is a symbolic link is used only if the link stays inside the inbox.
     static func recipeFile(in directory: String, inboxRoot: String) throws(RecipesError) -> String? {
@@ -66,7 +66,7 @@ public struct RecipeCascade: Sendable, Equatable {
         return directory + "/" + name
     }
 
-    /// Whether `path` exists, counting a dangling symbolic link, which is then reported rather than skipped.
+    /// Returns whether `path` exists, counting a dangling symbolic link, which is then reported rather than skipped.
     private static func exists(_ path: String) -> Bool {
         var status = stat()
         return lstat(path, &status) == 0

@@ -1,8 +1,8 @@
-/// Why an instruction, recipe, configuration or referenced path could not be used.
+/// An error that makes an instruction, recipe, configuration or referenced path unusable.
 public enum RecipesError: Error, Equatable, CustomStringConvertible {
     /// A YAML file with one or more problems, each with its position.
     case invalid([Diagnostic])
-    /// A file that could not be read; `reason` is the system's message.
+    /// A file that could not be read, with the system's reason.
     case unreadable(path: String, reason: String)
     /// A path in a sidecar or recipe that starts with `/`.
     case absolutePath(String)
@@ -47,7 +47,7 @@ public enum RecipesError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The diagnostics of an `.invalid` error, or one position-less diagnostic for `file` otherwise.
+    /// Returns the diagnostics of an `.invalid` error, or one diagnostic without a position for `file` otherwise.
     public func diagnostics(file: String) -> [Diagnostic] {
         if case .invalid(let diagnostics) = self { return diagnostics }
         return [Diagnostic(file: file, position: nil, message: description)]

@@ -6,7 +6,7 @@ public struct EditPass: Sendable, Equatable {
     public var steps: Int
     public var guidance: Double
     public var inpaint: ResolvedInpaint
-    /// The backend to use; nil means the configuration's `default_backend`.
+    /// The backend to use, or nil for the configuration's `default_backend`.
     public var backend: String?
 }
 
@@ -28,13 +28,13 @@ public struct ResolvedOutput: Sendable, Equatable {
 
 /// A merged instruction (recipes, then sidecar) with defaults filled in, ready for the pipeline.
 ///
-/// The seed stays optional: when neither `seed` nor `seeds` is set, the pipeline derives one from the job.
+/// The seed stays optional. When neither `seed` nor `seeds` is set, the pipeline derives one from the job.
 public struct ResolvedInstruction: Sendable, Equatable {
     public static let defaultSteps = 20
     public static let defaultGuidance = 2.5
     public static let defaultInpaint = ResolvedInpaint(context: 1.2, blend: 16, grow: 0, target: .kontext)
     public static let defaultQuality = 90
-    /// The default output name; the original keeps its own name beside the result in the outbox.
+    /// The default output name, distinct from the original's, which stays beside the result in the outbox.
     public static let defaultName = "{name}-edited.{ext}"
     public static let defaultVariantName = "{name}-edited-{variant}.{ext}"
 
@@ -49,7 +49,7 @@ public struct ResolvedInstruction: Sendable, Equatable {
     public var images: ImageStitchSpec?
     public var output: ResolvedOutput
 
-    /// Fills in defaults; throws when the merged keys contradict each other.
+    /// Fills in defaults, and throws when the merged keys contradict each other.
     public init(_ instruction: Instruction) throws(RecipesError) {
         self.instruction = instruction
         seed = instruction.seed
@@ -92,7 +92,8 @@ public struct ResolvedInstruction: Sendable, Equatable {
         )
     }
 
-    /// The seed of variant `index` (0-based): `seeds[index]`, or `base + index` with wrap-around.
+    /// Returns the seed of variant `index` (0-based): `seeds[index]`, or `seed + index` with wrap-around,
+    /// where `derivedSeed` stands in for a missing `seed`.
     public func seed(forVariant index: Int, derivedSeed: UInt64) -> UInt64 {
         if let seeds, seeds.indices.contains(index) { return seeds[index] }
         return (seed ?? derivedSeed) &+ UInt64(index)

@@ -14,7 +14,10 @@ struct SchemaReader {
     mutating func fields(of node: YAMLNode, path: String?, allowed: [String]) -> Fields? {
         guard let pairs = node.pairs else {
             let name = path.map { "'\($0)'" } ?? "the top level"
-            collector.error("invalid value for \(name): expected a mapping of keys, found \(node.kindDescription)", at: node)
+            collector.error(
+                "invalid value for \(name): expected a mapping of keys, found \(node.kindDescription)",
+                at: node
+            )
             return nil
         }
         var known: [YAMLPair] = []
@@ -54,7 +57,7 @@ struct SchemaReader {
         collector.error(message, at: node)
     }
 
-    /// Reads a non-empty string; any non-null scalar counts, so `prompt: 2024` is the text "2024".
+    /// Reads a non-empty string. Any non-null scalar counts, so `prompt: 2024` is the text "2024".
     mutating func string(_ node: YAMLNode, path: String, expected: String = "a text") -> String? {
         guard let text = node.scalarText, !node.isNull else {
             reject(node, path: path, expected: expected)
@@ -91,7 +94,8 @@ struct SchemaReader {
     }
 
     mutating func number(_ node: YAMLNode, path: String, range: ClosedRange<Double>, example: String) -> Double? {
-        let expected = "a number from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound)), "
+        let expected =
+            "a number from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound)), "
             + "for example '\(example)'"
         let parsed = node.scalarText.flatMap(Self.parseNumber)
         guard node.isPlainScalar, let value = parsed, range.contains(value) else {
@@ -142,7 +146,7 @@ struct Fields {
         pairs.first { $0.name == key }?.value
     }
 
-    /// The key's own node, whose position is where the key is written.
+    /// Returns the key's own node, whose position is where the key is written.
     func keyNode(_ key: String) -> YAMLNode? {
         pairs.first { $0.name == key }?.key
     }
@@ -213,7 +217,7 @@ enum KeySuggestion {
         Array(key.lowercased().filter { $0 != "_" && $0 != "-" })
     }
 
-    /// The Levenshtein distance between two character arrays.
+    /// Returns the Levenshtein distance between two character arrays.
     static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }

@@ -12,7 +12,7 @@ public enum SidecarPaths {
     /// `.emptyPath`, `.absolutePath`, `.escapesInbox` when `..` climbs above the inbox,
     /// `.symlinkEscapesInbox` when a link at any component leads outside it, `.symlinkLoop`, and
     /// `.outsideInbox` when `sidecarDirectory` itself is not inside `inboxRoot`.
-    /// NOTE: a link can still be swapped after this check; open the result with `O_NOFOLLOW` where that matters.
+    /// NOTE: A link can still be swapped after this check, so open the result with `O_NOFOLLOW` where that matters.
     public static func resolve(_ relative: String, sidecarDirectory: String, inboxRoot: String) throws(RecipesError)
         -> String
     {
@@ -30,7 +30,11 @@ public enum SidecarPaths {
         var walker = LinkWalker(value: relative, root: root)
         let resolved = try walker.walk(start: components(directory), remaining: components(relative))
         guard isInside(resolved, root) else {
-            throw .symlinkEscapesInbox(relative, link: walker.escapingLink ?? resolved, target: walker.escapingTarget ?? resolved)
+            throw .symlinkEscapesInbox(
+                relative,
+                link: walker.escapingLink ?? resolved,
+                target: walker.escapingTarget ?? resolved
+            )
         }
         return resolved
     }
@@ -52,7 +56,7 @@ public enum SidecarPaths {
         "/" + components.joined(separator: "/")
     }
 
-    /// Applies `.` and `..` without touching the file system; nil if `..` climbs above `/`.
+    /// Applies `.` and `..` without touching the file system. Returns nil if `..` climbs above `/`.
     static func normalize(_ components: [String]) -> [String]? {
         var result: [String] = []
         for component in components {
@@ -130,7 +134,7 @@ private struct LinkWalker {
         pending.append(contentsOf: targetComponents.reversed())
     }
 
-    /// The link's target, or nil when `path` is not a symbolic link (or does not exist).
+    /// Returns the link's target, or nil when `path` is not a symbolic link or does not exist.
     private func readLink(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink(path, &buffer, buffer.count - 1)

@@ -1,6 +1,6 @@
-/// Why a YAML file could not be turned into a node tree.
+/// An error that keeps a YAML file from becoming a node tree.
 public enum YAMLError: Error, Equatable, CustomStringConvertible {
-    /// Bytes that are not UTF-8; `byte` is the first offending byte.
+    /// Bytes that are not UTF-8, with the first invalid byte.
     case invalidUTF8(byte: UInt8, at: SourcePosition)
     /// A problem that libyaml's scanner or parser reported, in libyaml's words.
     case syntax(String, at: SourcePosition)
@@ -15,7 +15,7 @@ public enum YAMLError: Error, Equatable, CustomStringConvertible {
     case tooDeep(limit: Int, at: SourcePosition)
     case tooLarge(byteCount: Int, limit: Int)
 
-    /// Where the problem was found; the start of the file for a size error.
+    /// The position of the problem, or the start of the file for a size error.
     public var position: SourcePosition {
         switch self {
         case .invalidUTF8(_, let at), .syntax(_, let at), .duplicateKey(_, let at, _), .nonScalarKey(let at),

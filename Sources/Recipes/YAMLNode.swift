@@ -1,4 +1,4 @@
-/// A 1-based line and column in a YAML file; columns count characters, as libyaml does.
+/// A 1-based line and column in a YAML file. Columns count characters, as libyaml does.
 public struct SourcePosition: Sendable, Equatable, Hashable, Comparable, CustomStringConvertible {
     public var line: Int
     public var column: Int
@@ -34,7 +34,7 @@ public struct YAMLNode: Sendable, Equatable {
 
     public var content: Content
     public var position: SourcePosition
-    /// The explicit tag, such as `tag:yaml.org,2002:str` for `!!str`; nil when the node has none.
+    /// The explicit tag, such as `tag:yaml.org,2002:str` for `!!str`, or nil when the node has none.
     public var tag: String?
 
     public init(_ content: Content, position: SourcePosition, tag: String? = nil) {
@@ -54,7 +54,7 @@ public struct YAMLPair: Sendable, Equatable {
         self.value = value
     }
 
-    /// The key's text; the parser accepts only scalar keys.
+    /// The key's text. The parser accepts only scalar keys.
     public var name: String {
         if case .scalar(let text, _) = key.content { return text }
         return ""

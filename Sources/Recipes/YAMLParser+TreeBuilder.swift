@@ -30,7 +30,7 @@ struct TreeBuilder {
         self.limits = limits
     }
 
-    /// Adds one node event; returns the root node once the top-level node is complete.
+    /// Adds one node event, and returns the root node once the top-level node is complete.
     mutating func add(_ event: YAMLEvent) throws(YAMLError) -> YAMLNode? {
         switch event.kind {
         case .scalar(let text, let style):

@@ -2,9 +2,9 @@ internal import CYAML
 
 /// Limits that keep hostile YAML (such as "billion laughs" alias bombs) from being expanded.
 public struct YAMLLimits: Sendable, Equatable {
-    /// Maximum number of nodes after alias expansion; each use of an alias counts its whole subtree.
+    /// Maximum number of nodes after alias expansion. Each use of an alias counts its whole subtree.
     public var maxNodes: Int
-    /// Maximum nesting depth after alias expansion; the top-level node is depth 1.
+    /// Maximum nesting depth after alias expansion, where the top-level node is depth 1.
     public var maxDepth: Int
     /// Maximum input size in bytes.
     public var maxBytes: Int
@@ -119,7 +119,7 @@ struct YAMLEvent {
     var tag: String?
 }
 
-/// Owns a libyaml parser; `yaml_parser_t` points into itself, so it lives on the heap.
+/// The owner of a libyaml parser, kept on the heap because `yaml_parser_t` points into itself.
 final class EventReader {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
     private let input: UnsafeMutableBufferPointer<UInt8>
@@ -129,7 +129,7 @@ final class EventReader {
         // libyaml reads the input lazily, so it needs a copy that lives as long as the parser.
         input = .allocate(capacity: max(bytes.count, 1))
         _ = input.initialize(from: bytes)
-        // yaml_parser_initialize fails only when malloc fails.
+        // yaml_parser_initialize fails only when malloc fails (libyaml 0.2.5, api.c).
         precondition(yaml_parser_initialize(parser) == 1, "libyaml could not allocate a parser")
         yaml_parser_set_input_string(parser, input.baseAddress, bytes.count)
     }
@@ -140,7 +140,7 @@ final class EventReader {
         input.deallocate()
     }
 
-    /// Reads the next event; the corresponding C function is `yaml_parser_parse`.
+    /// Reads the next event. The corresponding C function is `yaml_parser_parse`.
     func next() throws(YAMLError) -> YAMLEvent {
         var event = yaml_event_t()
         guard yaml_parser_parse(parser, &event) == 1 else { throw syntaxError() }
@@ -156,7 +156,10 @@ final class EventReader {
         let position = SourcePosition(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
         var message = problem
         if let context = state.context.map({ String(cString: $0) }) {
-            let start = SourcePosition(line: Int(state.context_mark.line) + 1, column: Int(state.context_mark.column) + 1)
+            let start = SourcePosition(
+                line: Int(state.context_mark.line) + 1,
+                column: Int(state.context_mark.column) + 1
+            )
             message = start == position ? "\(context): \(problem)" : "\(context) (started at \(start)): \(problem)"
         }
         let index = Int(mark.index)

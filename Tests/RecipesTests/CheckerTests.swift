@@ -10,7 +10,10 @@ struct CheckerTests {
         for folder in ["inbox", "outbox", "failed", "state"] {
             try directory.makeFolder("srv/\(folder)")
         }
-        return try directory.write("kontextd.yaml", example.replacingOccurrences(of: "/srv/kontextd", with: directory.path + "/srv"))
+        return try directory.write(
+            "kontextd.yaml",
+            example.replacingOccurrences(of: "/srv/kontextd", with: directory.path + "/srv")
+        )
     }
 
     @Test func exampleSetupIsValid() throws {
@@ -32,7 +35,10 @@ struct CheckerTests {
         let config = try installExample(in: directory)
         let recipe = try directory.write("srv/inbox/a/kontextd.recipe.yaml", "backend: comfy\n")
         let sidecar = try directory.write("srv/inbox/a/b/photo.YML", "mask: ../../../secret.png\nsteps: 0\n")
-        let warning = try directory.write("srv/inbox/long.yaml", "prompt: " + String(repeating: "word ", count: 600) + "\n")
+        let warning = try directory.write(
+            "srv/inbox/long.yaml",
+            "prompt: " + String(repeating: "word ", count: 600) + "\n"
+        )
         try directory.write("srv/inbox/.hidden.yaml", "broken: [\n")
         try directory.write("srv/inbox/@eaDir/meta.yaml", "broken: [\n")
         try directory.write("srv/inbox/notes.crdownload", "broken: [\n")
@@ -40,16 +46,18 @@ struct CheckerTests {
 
         let lines = Checker.check(configPath: config).map(\.description)
 
-        #expect(lines == [
-            "\(recipe):1:10: error: 'backend' is 'comfy', which is not a backend in the configuration; "
-                + "configured backends are fill",
-            "\(sidecar):1:7: error: invalid 'mask': path '../../../secret.png' leads outside the inbox '\(inbox)'; "
-                + "keep referenced files inside the inbox",
-            "\(sidecar):2:8: error: invalid value '0' for 'steps': expected an integer from 1 to 100, "
-                + "for example 'steps: 20'",
-            "\(warning):1:9: warning: 'prompt' is about 750 T5 tokens (an estimate from its length); Flux Kontext "
-                + "reads about 512, so the end may be ignored; shorten it",
-        ])
+        #expect(
+            lines == [
+                "\(recipe):1:10: error: 'backend' is 'comfy', which is not a backend in the configuration; "
+                    + "configured backends are fill",
+                "\(sidecar):1:7: error: invalid 'mask': path '../../../secret.png' leads outside the inbox '\(inbox)'; "
+                    + "keep referenced files inside the inbox",
+                "\(sidecar):2:8: error: invalid value '0' for 'steps': expected an integer from 1 to 100, "
+                    + "for example 'steps: 20'",
+                "\(warning):1:9: warning: 'prompt' is about 750 T5 tokens (an estimate from its length); Flux Kontext "
+                    + "reads about 512, so the end may be ignored; shorten it",
+            ]
+        )
     }
 
     @Test func missingFoldersWarn() throws {
@@ -60,10 +68,12 @@ struct CheckerTests {
 
         let lines = Checker.check(configPath: config).map(\.description)
 
-        #expect(lines == [
-            "\(config): warning: failed folder '\(directory.path)/srv/failed' of watch 'photos' does not exist yet; "
-                + "create it before starting the daemon"
-        ])
+        #expect(
+            lines == [
+                "\(config): warning: failed folder '\(directory.path)/srv/failed' of watch 'photos' does not exist yet; "
+                    + "create it before starting the daemon"
+            ]
+        )
     }
 
     @Test func invalidConfigurationStopsEarly() throws {
@@ -71,15 +81,19 @@ struct CheckerTests {
         defer { directory.remove() }
         let config = try directory.write("kontextd.yaml", "watches: []\n")
 
-        #expect(Checker.check(configPath: config).map(\.description) == [
-            "\(config):1:10: error: 'watches' is empty; expected a list of watches, each with name, inbox, outbox, "
-                + "failed and state"
-        ])
+        #expect(
+            Checker.check(configPath: config).map(\.description) == [
+                "\(config):1:10: error: 'watches' is empty; expected a list of watches, each with name, inbox, outbox, "
+                    + "failed and state"
+            ]
+        )
     }
 
     @Test func missingConfigurationIsReported() {
-        #expect(Checker.check(configPath: "/nonexistent/kontextd.yaml").map(\.description) == [
-            "/nonexistent/kontextd.yaml: error: cannot read '/nonexistent/kontextd.yaml': no such file"
-        ])
+        #expect(
+            Checker.check(configPath: "/nonexistent/kontextd.yaml").map(\.description) == [
+                "/nonexistent/kontextd.yaml: error: cannot read '/nonexistent/kontextd.yaml': no such file"
+            ]
+        )
     }
 }

@@ -15,11 +15,17 @@ struct DaemonConfigurationTests {
     @Test func exampleConfigurationLoads() throws {
         let configuration = try DaemonConfiguration.load(from: exampleFolder + "/kontextd.yaml")
 
-        #expect(configuration.watches == [
-            DaemonConfiguration.Watch(
-                name: "photos", inbox: "/srv/kontextd/inbox", outbox: "/srv/kontextd/outbox",
-                failed: "/srv/kontextd/failed", state: "/srv/kontextd/state")
-        ])
+        #expect(
+            configuration.watches == [
+                DaemonConfiguration.Watch(
+                    name: "photos",
+                    inbox: "/srv/kontextd/inbox",
+                    outbox: "/srv/kontextd/outbox",
+                    failed: "/srv/kontextd/failed",
+                    state: "/srv/kontextd/state"
+                )
+            ]
+        )
         #expect(configuration.workers == 2)
         #expect(configuration.settle == 2)
         #expect(configuration.sidecarWait == 30)
@@ -46,13 +52,17 @@ struct DaemonConfigurationTests {
 
         // The example spells out every default, so it must equal a file that sets only what has no default.
         var exampleWithoutOptions = example
-        exampleWithoutOptions.backends = example.backends.map { DaemonConfiguration.Backend(name: $0.name, kind: $0.kind) }
+        exampleWithoutOptions.backends = example.backends.map {
+            DaemonConfiguration.Backend(name: $0.name, kind: $0.kind)
+        }
         #expect(exampleWithoutOptions == minimal)
     }
 
     @Test(arguments: ["remove-objects", "winter-background", "ingest-web"])
     func exampleRecipeParses(name: String) throws {
-        let parsed = try InstructionParser(kind: .recipe).parse(contentsOf: "\(exampleFolder)/recipes/\(name).recipe.yaml")
+        let parsed = try InstructionParser(kind: .recipe).parse(
+            contentsOf: "\(exampleFolder)/recipes/\(name).recipe.yaml"
+        )
 
         #expect(parsed.warnings.isEmpty)
         #expect(try ResolvedInstruction(parsed.instruction).passes.count == 1)
@@ -87,8 +97,10 @@ struct DaemonConfigurationTests {
     }
 
     @Test func emptyFileNeedsWatches() {
-        #expect(configurationErrorLines("") == [
-            "kontextd.yaml:1:1: error: missing 'watches'; list at least one watch with name, inbox, outbox, failed and state"
-        ])
+        #expect(
+            configurationErrorLines("") == [
+                "kontextd.yaml:1:1: error: missing 'watches'; list at least one watch with name, inbox, outbox, failed and state"
+            ]
+        )
     }
 }

@@ -55,7 +55,12 @@ struct InstructionParserTests {
         expected.guidance = 3.5
         expected.inpaint = InpaintSpec(context: 1.5, blend: 24, grow: 4, target: .exact(width: 1024, height: 1024))
         expected.images = ImageStitchSpec(
-            paths: ["other.png", "third.jpg"], direction: .down, matchSize: false, spacing: 8, spacingColor: .black)
+            paths: ["other.png", "third.jpg"],
+            direction: .down,
+            matchSize: false,
+            spacing: 8,
+            spacingColor: .black
+        )
         expected.backend = "comfy"
         expected.output = OutputSpec(format: .webp, quality: 85, name: "{name}-{variant}.{ext}", keepMetadata: false)
         #expect(instruction == expected)
@@ -92,7 +97,8 @@ struct InstructionParserTests {
     }
 
     @Test func chainEntriesParse() throws {
-        let text = "steps: 30\nchain:\n  - prompt: remove the car\n    backend: fill\n  - {prompt: make it dusk, size: kontext}\n"
+        let text =
+            "steps: 30\nchain:\n  - prompt: remove the car\n    backend: fill\n  - {prompt: make it dusk, size: kontext}\n"
 
         let chain = try #require(try parse(text).instruction.chain)
 
@@ -125,10 +131,12 @@ struct InstructionParserTests {
         let parsed = try parse("prompt: \(prompt)\n")
 
         #expect(parsed.instruction.prompt == prompt)
-        #expect(parsed.warnings.map(\.description) == [
-            "photo.yaml:1:9: warning: 'prompt' is about 1450 T5 tokens (an estimate from its length); Flux Kontext "
-                + "reads about 512, so the end may be ignored; shorten it"
-        ])
+        #expect(
+            parsed.warnings.map(\.description) == [
+                "photo.yaml:1:9: warning: 'prompt' is about 1450 T5 tokens (an estimate from its length); Flux Kontext "
+                    + "reads about 512, so the end may be ignored; shorten it"
+            ]
+        )
     }
 
     @Test func shortPromptDoesNotWarn() throws {
@@ -147,13 +155,15 @@ struct InstructionParserTests {
     @Test func unknownBackendIsRejected() {
         let parser = InstructionParser(knownBackends: ["fill", "comfy"])
 
-        #expect(throws: RecipesError.invalid([
-            Diagnostic(
-                file: "photo.yaml",
-                position: SourcePosition(line: 1, column: 10),
-                message: "'backend' is 'comfi', which is not a backend in the configuration; did you mean 'comfy'?"
-            )
-        ])) {
+        #expect(
+            throws: RecipesError.invalid([
+                Diagnostic(
+                    file: "photo.yaml",
+                    position: SourcePosition(line: 1, column: 10),
+                    message: "'backend' is 'comfi', which is not a backend in the configuration; did you mean 'comfy'?"
+                )
+            ])
+        ) {
             try parser.parse(Array("backend: comfi\n".utf8), fileName: "photo.yaml")
         }
     }

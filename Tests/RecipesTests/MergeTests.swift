@@ -19,7 +19,9 @@ struct MergeTests {
     }
 
     @Test func nestedSectionsMergeKeyByKey() throws {
-        let base = try instruction("output: {format: png, quality: 80}\ninpaint: {blend: 8, context: 2}\nintake: {settle: 5}\n")
+        let base = try instruction(
+            "output: {format: png, quality: 80}\ninpaint: {blend: 8, context: 2}\nintake: {settle: 5}\n"
+        )
         let top = try instruction("output: {quality: 95}\ninpaint: {grow: 3}\nintake: {sidecar_required: true}\n")
 
         let merged = top.merged(over: base)
@@ -30,7 +32,9 @@ struct MergeTests {
     }
 
     @Test func maskSizeAndChainReplaceWhole() throws {
-        let base = try instruction("mask: {alpha: true, grow: 9}\nsize: {aspect: '4:3', long_edge: 1024}\nchain: [{prompt: a}, {prompt: b}]\n")
+        let base = try instruction(
+            "mask: {alpha: true, grow: 9}\nsize: {aspect: '4:3', long_edge: 1024}\nchain: [{prompt: a}, {prompt: b}]\n"
+        )
         let top = try instruction("mask: [{rect: [0, 0, 1, 1]}]\nsize: {long_edge: 512}\nchain: [{prompt: c}]\n")
 
         let merged = top.merged(over: base)
@@ -55,16 +59,29 @@ struct MergeTests {
 
         #expect(resolved.variants == 1)
         #expect(resolved.seed == nil)
-        #expect(resolved.passes == [
-            EditPass(
-                prompt: nil, mask: nil, size: .keep, steps: 20, guidance: 2.5,
-                inpaint: ResolvedInpaint(context: 1.2, blend: 16, grow: 0, target: .kontext), backend: nil)
-        ])
-        #expect(resolved.output == ResolvedOutput(format: .same, quality: 90, name: "{name}-edited.{ext}", keepMetadata: true))
+        #expect(
+            resolved.passes == [
+                EditPass(
+                    prompt: nil,
+                    mask: nil,
+                    size: .keep,
+                    steps: 20,
+                    guidance: 2.5,
+                    inpaint: ResolvedInpaint(context: 1.2, blend: 16, grow: 0, target: .kontext),
+                    backend: nil
+                )
+            ]
+        )
+        #expect(
+            resolved.output
+                == ResolvedOutput(format: .same, quality: 90, name: "{name}-edited.{ext}", keepMetadata: true)
+        )
     }
 
     @Test func chainPassesInheritTopLevel() throws {
-        let merged = try instruction("steps: 28\nbackend: comfy\nchain:\n  - {prompt: a, backend: fill}\n  - {prompt: b, guidance: 4}\n")
+        let merged = try instruction(
+            "steps: 28\nbackend: comfy\nchain:\n  - {prompt: a, backend: fill}\n  - {prompt: b, guidance: 4}\n"
+        )
 
         let passes = try ResolvedInstruction(merged).passes
 
@@ -92,9 +109,11 @@ struct MergeTests {
         let recipe = try instruction("output: {name: '{name}-final.{ext}'}\n")
         let sidecar = try instruction("variants: 2\n", kind: .sidecar)
 
-        #expect(throws: RecipesError.unresolvable(
-            "output name '{name}-final.{ext}' gives all 2 variants the same name; add {variant} or {seed}"
-        )) {
+        #expect(
+            throws: RecipesError.unresolvable(
+                "output name '{name}-final.{ext}' gives all 2 variants the same name; add {variant} or {seed}"
+            )
+        ) {
             try ResolvedInstruction(sidecar.merged(over: recipe))
         }
     }

@@ -7,10 +7,16 @@ struct RecipeCascadeTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let inbox = try directory.makeFolder("inbox")
-        let root = try directory.write("inbox/kontextd.recipe.yaml", "prompt: root\nsteps: 10\noutput: {format: png, quality: 70}\n")
+        let root = try directory.write(
+            "inbox/kontextd.recipe.yaml",
+            "prompt: root\nsteps: 10\noutput: {format: png, quality: 70}\n"
+        )
         let middle = try directory.write("inbox/team/kontextd.recipe.yml", "steps: 20\noutput: {quality: 80}\n")
         try directory.makeFolder("inbox/team/skipped")
-        let leaf = try directory.write("inbox/team/skipped/leaf/kontextd.recipe.yaml", "guidance: 4\nintake: {settle: 1}\n")
+        let leaf = try directory.write(
+            "inbox/team/skipped/leaf/kontextd.recipe.yaml",
+            "guidance: 4\nintake: {settle: 1}\n"
+        )
 
         let cascade = try RecipeCascade.load(inboxRoot: inbox, folder: inbox + "/team/skipped/leaf")
 
@@ -56,14 +62,20 @@ struct RecipeCascadeTests {
         let root = try directory.write("inbox/kontextd.recipe.yaml", "steps: 0\n")
         let child = try directory.write("inbox/a/kontextd.recipe.yaml", "promt: x\n")
 
-        #expect(throws: RecipesError.invalid([
-            Diagnostic(
-                file: root, position: SourcePosition(line: 1, column: 8),
-                message: "invalid value '0' for 'steps': expected an integer from 1 to 100, for example 'steps: 20'"),
-            Diagnostic(
-                file: child, position: SourcePosition(line: 1, column: 1),
-                message: "unknown key 'promt'; did you mean 'prompt'?"),
-        ])) {
+        #expect(
+            throws: RecipesError.invalid([
+                Diagnostic(
+                    file: root,
+                    position: SourcePosition(line: 1, column: 8),
+                    message: "invalid value '0' for 'steps': expected an integer from 1 to 100, for example 'steps: 20'"
+                ),
+                Diagnostic(
+                    file: child,
+                    position: SourcePosition(line: 1, column: 1),
+                    message: "unknown key 'promt'; did you mean 'prompt'?"
+                ),
+            ])
+        ) {
             try RecipeCascade.load(inboxRoot: inbox, folder: inbox + "/a")
         }
     }
@@ -98,7 +110,13 @@ struct RecipeCascadeTests {
         let outside = try directory.write("elsewhere/kontextd.recipe.yaml", "steps: 5\n")
         try directory.link("inbox/kontextd.recipe.yaml", to: outside)
 
-        #expect(throws: RecipesError.symlinkEscapesInbox("kontextd.recipe.yaml", link: inbox + "/kontextd.recipe.yaml", target: outside)) {
+        #expect(
+            throws: RecipesError.symlinkEscapesInbox(
+                "kontextd.recipe.yaml",
+                link: inbox + "/kontextd.recipe.yaml",
+                target: outside
+            )
+        ) {
             try RecipeCascade.load(inboxRoot: inbox, folder: inbox)
         }
     }

@@ -80,7 +80,13 @@ struct SidecarPathsTests {
         defer { directory.remove() }
         try directory.link("inbox/jobs/a/evil.png", to: directory.path + "/secret/shadow")
 
-        #expect(throws: RecipesError.symlinkEscapesInbox("evil.png", link: jobs + "/evil.png", target: directory.path + "/secret/shadow")) {
+        #expect(
+            throws: RecipesError.symlinkEscapesInbox(
+                "evil.png",
+                link: jobs + "/evil.png",
+                target: directory.path + "/secret/shadow"
+            )
+        ) {
             try SidecarPaths.resolve("evil.png", sidecarDirectory: jobs, inboxRoot: inbox)
         }
     }
@@ -106,7 +112,13 @@ struct SidecarPathsTests {
         defer { directory.remove() }
         try directory.link("inbox/jobs/a/later.png", to: "/nonexistent/kontextd/later.png")
 
-        #expect(throws: RecipesError.symlinkEscapesInbox("later.png", link: jobs + "/later.png", target: "/nonexistent/kontextd/later.png")) {
+        #expect(
+            throws: RecipesError.symlinkEscapesInbox(
+                "later.png",
+                link: jobs + "/later.png",
+                target: "/nonexistent/kontextd/later.png"
+            )
+        ) {
             try SidecarPaths.resolve("later.png", sidecarDirectory: jobs, inboxRoot: inbox)
         }
     }
@@ -127,7 +139,13 @@ struct SidecarPathsTests {
         // `deep/..` is the link target's parent, outside the inbox, as the kernel resolves it.
         try directory.link("inbox/jobs/a/deep", to: directory.path + "/secret")
 
-        #expect(throws: RecipesError.symlinkEscapesInbox("deep/../secret/shadow", link: jobs + "/deep", target: directory.path + "/secret")) {
+        #expect(
+            throws: RecipesError.symlinkEscapesInbox(
+                "deep/../secret/shadow",
+                link: jobs + "/deep",
+                target: directory.path + "/secret"
+            )
+        ) {
             try SidecarPaths.resolve("deep/../secret/shadow", sidecarDirectory: jobs, inboxRoot: inbox)
         }
     }
@@ -149,7 +167,11 @@ struct SidecarPathsTests {
         try directory.link("inbox-link", to: inbox)
         let linkedJobs = directory.path + "/inbox-link/jobs/a"
 
-        let resolved = try SidecarPaths.resolve("mask.png", sidecarDirectory: linkedJobs, inboxRoot: directory.path + "/inbox-link")
+        let resolved = try SidecarPaths.resolve(
+            "mask.png",
+            sidecarDirectory: linkedJobs,
+            inboxRoot: directory.path + "/inbox-link"
+        )
 
         #expect(resolved == inbox + "/jobs/a/mask.png")
     }
@@ -169,14 +191,16 @@ struct SidecarPathsTests {
         defer { directory.remove() }
         let parser = InstructionParser(location: SidecarLocation(directory: jobs, inboxRoot: inbox))
 
-        #expect(throws: RecipesError.invalid([
-            Diagnostic(
-                file: "photo.yaml",
-                position: SourcePosition(line: 2, column: 9),
-                message: "invalid 'mask.file': path '../../../secret/shadow' leads outside the inbox '\(inbox)'; "
-                    + "keep referenced files inside the inbox"
-            )
-        ])) {
+        #expect(
+            throws: RecipesError.invalid([
+                Diagnostic(
+                    file: "photo.yaml",
+                    position: SourcePosition(line: 2, column: 9),
+                    message: "invalid 'mask.file': path '../../../secret/shadow' leads outside the inbox '\(inbox)'; "
+                        + "keep referenced files inside the inbox"
+                )
+            ])
+        ) {
             try parser.parse(Array("mask:\n  file: ../../../secret/shadow\n".utf8), fileName: "photo.yaml")
         }
     }

@@ -71,7 +71,10 @@ struct YAMLParserTests {
 
         // Lines 1-3 hold 1,238 nodes; each alias on line 4 adds a2's 1,111, so the 8th (column 45) passes 10,000.
         #expect(failure == .tooManyNodes(limit: 10_000, at: SourcePosition(line: 4, column: 45)))
-        #expect(failure?.message == "the document expands to more than 10000 nodes (aliases count once per use); simplify it or use fewer aliases")
+        #expect(
+            failure?.message
+                == "the document expands to more than 10000 nodes (aliases count once per use); simplify it or use fewer aliases"
+        )
     }
 
     @Test func deepNestingIsRejected() {
