@@ -81,14 +81,18 @@ public enum Checker {
 struct InboxWalker {
     let watch: DaemonConfiguration.Watch
     let configuration: DaemonConfiguration
-    private(set) var diagnostics: [Diagnostic] = []
+    var diagnostics: [Diagnostic] = []
 
     init(watch: DaemonConfiguration.Watch, configuration: DaemonConfiguration) {
         self.watch = watch
         self.configuration = configuration
     }
 
-    mutating func checkFolder(_ folder: String, depth: Int) {
+    /// Checks a folder's recipe, its sidecars and its subfolders.
+    ///
+    /// `inherited` is the merged recipes of the parent folders, or nil when one of them is invalid,
+    /// which turns off the checks of merged instructions below it.
+    mutating func checkFolder(_ folder: String, depth: Int, inherited: Instruction? = Instruction()) {
         guard depth <= Checker.maxFolderDepth else { return }
         let names: [String]
         do {
@@ -99,49 +103,59 @@ struct InboxWalker {
             )
             return
         }
-        checkRecipe(in: folder)
+        let cascade = checkRecipe(in: folder, inherited: inherited)
 
         for name in names where !isIgnored(name) {
             let path = folder + "/" + name
             var status = stat()
             guard lstat(path, &status) == 0 else { continue }
             if (status.st_mode & S_IFMT) == S_IFDIR {
-                if !Checker.skippedFolders.contains(name) { checkFolder(path, depth: depth + 1) }
+                if !Checker.skippedFolders.contains(name) {
+                    checkFolder(path, depth: depth + 1, inherited: cascade)
+                }
             } else if isSidecarName(name) {
-                checkSidecar(path, folder: folder)
+                checkSidecar(path, folder: folder, cascade: cascade)
             }
         }
     }
 
-    private mutating func checkRecipe(in folder: String) {
+    /// Checks the folder's recipe and returns the merged recipes that apply in this folder.
+    private mutating func checkRecipe(in folder: String, inherited: Instruction?) -> Instruction? {
         let recipe: String?
         do {
             recipe = try RecipeCascade.recipeFile(in: folder, inboxRoot: watch.inbox)
         } catch {
             diagnostics += error.diagnostics(file: folder)
-            return
+            return nil
         }
-        guard let recipe else { return }
-        parse(recipe, with: InstructionParser(kind: .recipe, knownBackends: configuration.backends.map(\.name)))
+        guard let recipe else { return inherited }
+
+        let parser = InstructionParser(kind: .recipe, knownBackends: configuration.backends.map(\.name))
+        guard let instruction = parse(recipe, with: parser), let inherited else { return nil }
+        let merged = instruction.merged(over: inherited)
+        checkResolution(of: merged, file: recipe)
+        return merged
     }
 
-    private mutating func checkSidecar(_ path: String, folder: String) {
-        let location = SidecarLocation(directory: folder, inboxRoot: watch.inbox)
-        parse(
-            path,
-            with: InstructionParser(
-                kind: .sidecar,
-                knownBackends: configuration.backends.map(\.name),
-                location: location
-            )
+    private mutating func checkSidecar(_ path: String, folder: String, cascade: Instruction?) {
+        let parser = InstructionParser(
+            kind: .sidecar,
+            knownBackends: configuration.backends.map(\.name),
+            location: SidecarLocation(directory: folder, inboxRoot: watch.inbox)
         )
+        guard let instruction = parse(path, with: parser), let cascade else { return }
+        checkResolution(of: instruction.merged(over: cascade), file: path)
     }
 
-    private mutating func parse(_ path: String, with parser: InstructionParser) {
+    /// Parses a file, recording its diagnostics, and returns its instruction when it is valid.
+    private mutating func parse(_ path: String, with parser: InstructionParser) -> Instruction? {
         do {
-            diagnostics += try parser.parse(contentsOf: path).warnings
+            let parsed = try parser.parse(contentsOf: path)
+            diagnostics += parsed.warnings
+            return parsed.instruction
         } catch {
             diagnostics += error.diagnostics(file: path)
+            return nil
         }
     }
 
@@ -151,8 +165,40 @@ struct InboxWalker {
         return isYAML && !RecipeCascade.fileNames.contains(name)
     }
 
-    /// Hidden names and the configuration's `ignore` globs, matched with `fnmatch(3)`.
+    /// Returns whether a name is hidden or matches one of the configuration's `ignore` globs (`fnmatch(3)`).
     private func isIgnored(_ name: String) -> Bool {
         name.hasPrefix(".") || configuration.ignore.contains { fnmatch($0, name, 0) == 0 }
+    }
+}
+
+extension InboxWalker {
+    /// Reports problems that appear only once recipes and sidecar are merged.
+    ///
+    /// The diagnostics have no position, because the merged keys come from several files.
+    mutating func checkResolution(of instruction: Instruction, file: String) {
+        let resolved: ResolvedInstruction
+        do {
+            resolved = try ResolvedInstruction(instruction)
+        } catch {
+            diagnostics.append(
+                Diagnostic(file: file, position: nil, message: "\(error) (after merging the folder recipes)")
+            )
+            return
+        }
+
+        for (index, pass) in resolved.passes.enumerated() where pass.prompt != nil {
+            let name = pass.backend ?? configuration.defaultBackend
+            guard configuration.backend(named: name)?.kind == .fill else { continue }
+            let subject = resolved.passes.count == 1 ? "the instruction" : "chain entry \(index + 1)"
+            diagnostics.append(
+                Diagnostic(
+                    file: file,
+                    position: nil,
+                    severity: .warning,
+                    message: "\(subject) has a prompt, but backend '\(name)' is a content-aware fill that cannot "
+                        + "follow prompts, so such jobs will fail; set 'backend' to a comfyui, hosted or local backend"
+                )
+            )
+        }
     }
 }

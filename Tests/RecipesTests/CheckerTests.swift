@@ -41,7 +41,8 @@ struct CheckerTests {
         )
         try directory.write("srv/inbox/.hidden.yaml", "broken: [\n")
         try directory.write("srv/inbox/@eaDir/meta.yaml", "broken: [\n")
-        try directory.write("srv/inbox/notes.crdownload", "broken: [\n")
+        // The example configuration ignores `~$*`, the lock files of office programs.
+        try directory.write("srv/inbox/~$draft.yaml", "broken: [\n")
         let inbox = directory.path + "/srv/inbox"
 
         let lines = Checker.check(configPath: config).map(\.description)
@@ -56,6 +57,63 @@ struct CheckerTests {
                     + "for example 'steps: 20'",
                 "\(warning):1:9: warning: 'prompt' is about 750 T5 tokens (an estimate from its length); Flux Kontext "
                     + "reads about 512, so the end may be ignored; shorten it",
+                "\(warning): warning: the instruction has a prompt, but backend 'fill' is a content-aware fill that "
+                    + "cannot follow prompts, so such jobs will fail; set 'backend' to a comfyui, hosted or local backend",
+            ]
+        )
+    }
+
+    @Test func promptForFillBackendWarns() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try installExample(in: directory)
+        let winter = try String(
+            contentsOfFile: exampleFolder + "/recipes/winter-background.recipe.yaml",
+            encoding: .utf8
+        )
+        let recipe = try directory.write("srv/inbox/winter/kontextd.recipe.yaml", winter)
+
+        let lines = Checker.check(configPath: config).map(\.description)
+
+        #expect(
+            lines == [
+                "\(recipe): warning: the instruction has a prompt, but backend 'fill' is a content-aware fill that "
+                    + "cannot follow prompts, so such jobs will fail; set 'backend' to a comfyui, hosted or local backend"
+            ]
+        )
+    }
+
+    @Test func mergedContradictionIsReported() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try installExample(in: directory)
+        try directory.write("srv/inbox/kontextd.recipe.yaml", "output: {name: '{name}-done.{ext}'}\n")
+        try directory.write("srv/inbox/team/kontextd.recipe.yaml", "steps: 12\n")
+        let sidecar = try directory.write("srv/inbox/team/photo.yaml", "variants: 3\n")
+
+        let lines = Checker.check(configPath: config).map(\.description)
+
+        #expect(
+            lines == [
+                "\(sidecar): error: output name '{name}-done.{ext}' gives all 3 variants the same name; add {variant} "
+                    + "or {seed} (after merging the folder recipes)"
+            ]
+        )
+    }
+
+    @Test func brokenRecipeSkipsMergedChecks() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try installExample(in: directory)
+        let recipe = try directory.write("srv/inbox/kontextd.recipe.yaml", "output: {name: '{name}.{ext}'}\nsteps: 0\n")
+        try directory.write("srv/inbox/team/photo.yaml", "variants: 3\n")
+
+        let lines = Checker.check(configPath: config).map(\.description)
+
+        #expect(
+            lines == [
+                "\(recipe):2:8: error: invalid value '0' for 'steps': expected an integer from 1 to 100, "
+                    + "for example 'steps: 20'"
             ]
         )
     }
