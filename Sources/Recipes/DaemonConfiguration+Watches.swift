@@ -50,6 +50,12 @@ extension ConfigurationReader {
         }
 
         let watch = DaemonConfiguration.Watch(name: name, inbox: inbox, outbox: outbox, failed: failed, state: state)
+        if Set([outbox, failed, state]).count < 3 {
+            schema.collector.error(
+                "'\(path)' uses one folder for more than one of outbox, failed and state; give each its own folder",
+                at: node
+            )
+        }
         for (key, folder) in [("outbox", outbox), ("failed", failed), ("state", state)]
         where WatchPaths.contains(inbox, folder) {
             schema.collector.error(

@@ -59,48 +59,26 @@ public enum YAMLParser {
         var decoder = UTF8()
         var line = 1
         var column = 1
+        // The offset of the next undecoded byte, which is where an invalid sequence starts.
         var offset = 0
-        var lineStartOffset = 0
         while true {
             switch decoder.decode(&iterator) {
             case .scalarValue(let scalar):
+                // libyaml skips a byte order mark, so it takes no column.
+                let isByteOrderMark = offset == 0 && scalar == "\u{FEFF}"
                 offset += UTF8.width(scalar)
                 if scalar == "\n" {
                     line += 1
                     column = 1
-                    lineStartOffset = offset
-                } else {
+                } else if !isByteOrderMark {
                     column += 1
                 }
             case .emptyInput:
                 return
             case .error:
-                let badByte = firstInvalidByte(bytes, from: lineStartOffset) ?? bytes[offset]
-                throw .invalidUTF8(byte: badByte, at: SourcePosition(line: line, column: column))
+                throw .invalidUTF8(byte: bytes[offset], at: SourcePosition(line: line, column: column))
             }
         }
-    }
-
-    /// Finds the byte that made decoding fail, scanning from the start of its line.
-    private static func firstInvalidByte(_ bytes: [UInt8], from start: Int) -> UInt8? {
-        var index = start
-        while index < bytes.count {
-            let byte = bytes[index]
-            let width: Int
-            switch byte {
-            case 0x00...0x7F: width = 1
-            case 0xC2...0xDF: width = 2
-            case 0xE0...0xEF: width = 3
-            case 0xF0...0xF4: width = 4
-            default: return byte
-            }
-            let end = index + width
-            guard end <= bytes.count, String(validating: bytes[index..<end], as: UTF8.self) != nil else {
-                return byte
-            }
-            index = end
-        }
-        return nil
     }
 }
 

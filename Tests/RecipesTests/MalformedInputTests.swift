@@ -438,6 +438,13 @@ struct MalformedInputTests {
                 + "daemon would read its own files as new jobs; move it outside the inbox"
         ),
         MalformedCase(
+            "outbox is failed folder",
+            .configuration,
+            "watches:\n  - {name: a, inbox: /in, outbox: /out, failed: /out/, state: /s}\n",
+            "kontextd.yaml:2:5: error: 'watches[1]' uses one folder for more than one of outbox, failed and state; "
+                + "give each its own folder"
+        ),
+        MalformedCase(
             "watch missing keys",
             .configuration,
             "watches:\n  - {name: a, inbox: /in}\n",

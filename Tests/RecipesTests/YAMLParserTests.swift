@@ -111,6 +111,14 @@ struct YAMLParserTests {
         #expect(thrown?.description == "2:12: error: invalid UTF-8 byte 0xC3; save the file as UTF-8")
     }
 
+    @Test func byteOrderMarkTakesNoColumn() {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("a: ".utf8) + [0xFF]
+
+        #expect(throws: YAMLError.invalidUTF8(byte: 0xFF, at: SourcePosition(line: 1, column: 4))) {
+            try YAMLParser.parse(bytes)
+        }
+    }
+
     @Test func oversizedInputIsRejected() {
         let failure = error(String(repeating: "#", count: 2000), limits: YAMLLimits(maxBytes: 1000))
 
