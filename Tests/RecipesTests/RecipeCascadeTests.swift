@@ -121,3 +121,57 @@ struct RecipeCascadeTests {
         }
     }
 }
+
+struct JobInstructionTests {
+    @Test func sidecarLaysOverRecipes() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let inbox = try directory.makeFolder("inbox")
+        let recipe = try directory.write("inbox/kontextd.recipe.yaml", "prompt: recipe\nsteps: 12\n")
+        let sidecar = try directory.write("inbox/team/photo.yaml", "prompt: sidecar\n")
+
+        let job = try JobInstruction.load(folder: inbox + "/team", inboxRoot: inbox, sidecar: sidecar)
+
+        #expect(job.files == [recipe, sidecar])
+        #expect(job.resolved.passes.map(\.prompt) == ["sidecar"])
+        #expect(job.resolved.passes.map(\.steps) == [12])
+    }
+
+    @Test func recipeAndSidecarErrorsTogether() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let inbox = try directory.makeFolder("inbox")
+        let recipe = try directory.write("inbox/kontextd.recipe.yaml", "steps: 0\n")
+        let sidecar = try directory.write("inbox/photo.yaml", "guidance: high\n")
+
+        #expect(
+            throws: RecipesError.invalid([
+                Diagnostic(
+                    file: recipe,
+                    position: SourcePosition(line: 1, column: 8),
+                    message: "invalid value '0' for 'steps': expected an integer from 1 to 100, for example 'steps: 20'"
+                ),
+                Diagnostic(
+                    file: sidecar,
+                    position: SourcePosition(line: 1, column: 11),
+                    message: "invalid value 'high' for 'guidance': expected a number from 0 to 30, "
+                        + "for example 'guidance: 2.5'"
+                ),
+            ])
+        ) {
+            try JobInstruction.load(folder: inbox, inboxRoot: inbox, sidecar: sidecar)
+        }
+    }
+
+    @Test func imageWithoutSidecarUsesRecipes() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let inbox = try directory.makeFolder("inbox")
+        try directory.write("inbox/kontextd.recipe.yaml", "size: {long_edge: 2048}\noutput: {format: webp}\n")
+
+        let job = try JobInstruction.load(folder: inbox, inboxRoot: inbox, sidecar: nil)
+
+        #expect(job.resolved.passes.map(\.size) == [.longEdge(2048)])
+        #expect(job.resolved.output.format == .webp)
+    }
+}
