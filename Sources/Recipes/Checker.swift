@@ -113,7 +113,7 @@ struct InboxWalker {
                 if !Checker.skippedFolders.contains(name) {
                     checkFolder(path, depth: depth + 1, inherited: cascade)
                 }
-            } else if isSidecarName(name) {
+            } else if isSidecarName(name), isConfined(name, in: folder, isLink: (status.st_mode & S_IFMT) == S_IFLNK) {
                 checkSidecar(path, folder: folder, cascade: cascade)
             }
         }
@@ -156,6 +156,18 @@ struct InboxWalker {
         } catch {
             diagnostics += error.diagnostics(file: path)
             return nil
+        }
+    }
+
+    /// Returns whether a sidecar may be read, reporting a symbolic link that leads outside the inbox.
+    private mutating func isConfined(_ name: String, in folder: String, isLink: Bool) -> Bool {
+        guard isLink else { return true }
+        do {
+            _ = try SidecarPaths.resolve(name, sidecarDirectory: folder, inboxRoot: watch.inbox)
+            return true
+        } catch {
+            diagnostics += error.diagnostics(file: folder + "/" + name)
+            return false
         }
     }
 

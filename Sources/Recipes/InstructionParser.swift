@@ -1,5 +1,3 @@
-internal import Foundation
-
 /// The role of a YAML file, a job's sidecar or a folder recipe, because a few keys are valid in only one of them.
 public enum InstructionKind: Sendable, Equatable {
     case sidecar, recipe
@@ -68,21 +66,6 @@ public struct SidecarLocation: Sendable, Equatable {
     public init(directory: String, inboxRoot: String) {
         self.directory = directory
         self.inboxRoot = inboxRoot
-    }
-}
-
-/// Reads a whole file into memory.
-enum FileBytes {
-    static func read(_ path: String) throws(RecipesError) -> [UInt8] {
-        do {
-            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
-            throw .unreadable(path: path, reason: "no such file")
-        } catch let error as CocoaError where error.code == .fileReadNoPermission {
-            throw .unreadable(path: path, reason: "permission denied")
-        } catch {
-            throw .unreadable(path: path, reason: "\(error.localizedDescription)")
-        }
     }
 }
 

@@ -118,6 +118,24 @@ struct CheckerTests {
         )
     }
 
+    @Test func sidecarLinkOutsideIsNotRead() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try installExample(in: directory)
+        let secret = try directory.write("secret.yaml", "password: hunter2\n")
+        try directory.link("srv/inbox/photo.yaml", to: secret)
+        let sidecar = directory.path + "/srv/inbox/photo.yaml"
+
+        let lines = Checker.check(configPath: config).map(\.description)
+
+        #expect(
+            lines == [
+                "\(sidecar): error: path 'photo.yaml' goes through the symbolic link '\(sidecar)' to '\(secret)', outside "
+                    + "the inbox; copy the file into the inbox instead"
+            ]
+        )
+    }
+
     @Test func missingFoldersWarn() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Recipes
@@ -171,6 +172,48 @@ struct InstructionParserTests {
     @Test func unreadableFileNamesPath() {
         #expect(throws: RecipesError.unreadable(path: "/nonexistent/photo.yaml", reason: "no such file")) {
             try InstructionParser().parse(contentsOf: "/nonexistent/photo.yaml")
+        }
+    }
+}
+
+struct FileBytesTests {
+    @Test func folderIsNotRegularFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = try directory.makeFolder("photo.yaml")
+
+        #expect(throws: RecipesError.unreadable(path: folder, reason: "not a regular file")) {
+            try InstructionParser().parse(contentsOf: folder)
+        }
+    }
+
+    @Test func fifoDoesNotBlock() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fifo = directory.path + "/photo.yaml"
+        #expect(mkfifo(fifo, 0o600) == 0)
+
+        #expect(throws: RecipesError.unreadable(path: fifo, reason: "not a regular file")) {
+            try InstructionParser().parse(contentsOf: fifo)
+        }
+    }
+
+    @Test func oversizedFileIsRejected() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // 2 + 4 MiB + 1 bytes.
+        let path = try directory.write("photo.yaml", "# " + String(repeating: "x", count: 4 << 20) + "\n")
+
+        #expect(
+            throws: RecipesError.invalid([
+                Diagnostic(
+                    file: path,
+                    position: SourcePosition(line: 1, column: 1),
+                    message: "the file has 4194307 bytes, more than the limit of 1048576; YAML files here must be small"
+                )
+            ])
+        ) {
+            try InstructionParser().parse(contentsOf: path)
         }
     }
 }
