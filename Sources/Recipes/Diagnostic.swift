@@ -36,10 +36,6 @@ struct DiagnosticCollector {
         diagnostics.append(Diagnostic(file: file, position: node.position, message: message))
     }
 
-    mutating func error(_ message: String, at position: SourcePosition?) {
-        diagnostics.append(Diagnostic(file: file, position: position, message: message))
-    }
-
     mutating func warning(_ message: String, at node: YAMLNode) {
         diagnostics.append(Diagnostic(file: file, position: node.position, severity: .warning, message: message))
     }

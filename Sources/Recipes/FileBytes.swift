@@ -1,6 +1,6 @@
 internal import Glibc
 
-/// Reads small YAML files whole, without blocking on special files.
+/// A reader of small YAML files that loads them whole and does not block on special files.
 enum FileBytes {
     /// Reads a regular file of at most `limit` bytes.
     ///
@@ -29,7 +29,7 @@ enum FileBytes {
             guard count >= 0 else { throw unreadable(path, errno: errno) }
             guard count > 0 else { break }
             bytes += chunk[..<count]
-            // The file grew while it was read.
+            // Rejects a file that grew after fstat.
             guard bytes.count <= limit else { throw tooLarge(path, byteCount: bytes.count, limit: limit) }
         }
         return bytes

@@ -145,13 +145,6 @@ struct Fields {
     subscript(key: String) -> YAMLNode? {
         pairs.first { $0.name == key }?.value
     }
-
-    /// Returns the key's own node, whose position is where the key is written.
-    func keyNode(_ key: String) -> YAMLNode? {
-        pairs.first { $0.name == key }?.key
-    }
-
-    var keys: [String] { pairs.map(\.name) }
 }
 
 extension SchemaReader {
