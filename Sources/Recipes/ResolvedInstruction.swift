@@ -8,6 +8,24 @@ public struct EditPass: Sendable, Equatable {
     public var inpaint: ResolvedInpaint
     /// The backend to use, or nil for the configuration's `default_backend`.
     public var backend: String?
+
+    public init(
+        prompt: String?,
+        mask: MaskSpec?,
+        size: SizeSpec,
+        steps: Int,
+        guidance: Double,
+        inpaint: ResolvedInpaint,
+        backend: String?
+    ) {
+        self.prompt = prompt
+        self.mask = mask
+        self.size = size
+        self.steps = steps
+        self.guidance = guidance
+        self.inpaint = inpaint
+        self.backend = backend
+    }
 }
 
 /// Crop-and-stitch settings with defaults filled in.
@@ -16,6 +34,13 @@ public struct ResolvedInpaint: Sendable, Equatable {
     public var blend: Int
     public var grow: Int
     public var target: SizeSpec
+
+    public init(context: Double, blend: Int, grow: Int, target: SizeSpec) {
+        self.context = context
+        self.blend = blend
+        self.grow = grow
+        self.target = target
+    }
 }
 
 /// Output settings with defaults filled in.
@@ -24,6 +49,13 @@ public struct ResolvedOutput: Sendable, Equatable {
     public var quality: Int
     public var name: String
     public var keepMetadata: Bool
+
+    public init(format: OutputSpec.Format, quality: Int, name: String, keepMetadata: Bool) {
+        self.format = format
+        self.quality = quality
+        self.name = name
+        self.keepMetadata = keepMetadata
+    }
 }
 
 /// A merged instruction (recipes, then sidecar) with defaults filled in, ready for the pipeline.
