@@ -125,7 +125,7 @@ public struct ResolvedInstruction: Sendable, Equatable {
     }
 
     /// Returns the seed of variant `index` (0-based): `seeds[index]`, or `seed + index` with wrap-around,
-    /// where `derivedSeed` stands in for a missing `seed`.
+    /// using `derivedSeed` when `seed` is not set.
     public func seed(forVariant index: Int, derivedSeed: UInt64) -> UInt64 {
         if let seeds, seeds.indices.contains(index) { return seeds[index] }
         return (seed ?? derivedSeed) &+ UInt64(index)

@@ -3,7 +3,7 @@ import Testing
 @testable import Recipes
 
 struct SidecarPathsTests {
-    /// An inbox at `<tmp>/inbox` with a job folder `jobs/a`, and a secret file outside the inbox.
+    /// Creates an inbox at `<tmp>/inbox` with a job folder `jobs/a`, and a secret file outside the inbox.
     private func makeInbox() throws -> (TemporaryDirectory, inbox: String, jobs: String) {
         let directory = try TemporaryDirectory()
         try directory.write("inbox/jobs/a/mask.png", "mask")

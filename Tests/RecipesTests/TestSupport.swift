@@ -67,7 +67,7 @@ func configurationErrorLines(_ text: String, file: String = "kontextd.yaml") -> 
     }
 }
 
-/// The folder that holds this test file, for fixtures and the repository's etc/ folder.
+/// Returns the folder of this test file, from which fixtures and the repository's etc/ folder are found.
 func testsFolder(_ filePath: String = #filePath) -> String {
     (filePath as NSString).deletingLastPathComponent
 }
