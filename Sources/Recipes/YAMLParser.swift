@@ -107,7 +107,7 @@ final class EventReader {
         // libyaml reads the input lazily, so it needs a copy that lives as long as the parser.
         input = .allocate(capacity: max(bytes.count, 1))
         _ = input.initialize(from: bytes)
-        // yaml_parser_initialize fails only when malloc fails (libyaml 0.2.5, api.c).
+        // The parser struct is zeroed and fresh, so a failure here can only be an allocation failure of its buffers.
         precondition(yaml_parser_initialize(parser) == 1, "libyaml could not allocate a parser")
         yaml_parser_set_input_string(parser, input.baseAddress, bytes.count)
     }
