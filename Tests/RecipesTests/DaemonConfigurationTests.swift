@@ -1,0 +1,106 @@
+import DaemonSupport
+import Foundation
+import Testing
+
+@testable import Recipes
+
+/// The repository's etc/kontextd folder.
+let exampleFolder = testsFolder() + "/../../etc/kontextd"
+
+struct DaemonConfigurationTests {
+    private func parse(_ text: String) throws -> DaemonConfiguration {
+        try DaemonConfiguration.parse(Array(text.utf8), fileName: "kontextd.yaml")
+    }
+
+    @Test func exampleConfigurationLoads() throws {
+        let configuration = try DaemonConfiguration.load(from: exampleFolder + "/kontextd.yaml")
+
+        #expect(
+            configuration.watches == [
+                DaemonConfiguration.Watch(
+                    name: "photos",
+                    inbox: "/srv/kontextd/inbox",
+                    outbox: "/srv/kontextd/outbox",
+                    failed: "/srv/kontextd/failed",
+                    state: "/srv/kontextd/state"
+                )
+            ]
+        )
+        #expect(configuration.workers == 2)
+        #expect(configuration.settle == 2)
+        #expect(configuration.sidecarWait == 30)
+        #expect(configuration.orphanTimeout == 300)
+        #expect(configuration.scanInterval == 60)
+        #expect(configuration.maxWait == 3600)
+        #expect(configuration.ignore == ["*.crdownload", "~$*"])
+        #expect(configuration.originals == .keep)
+        #expect(configuration.maxMegapixels == 100)
+        #expect(configuration.logLevel == .info)
+        #expect(configuration.statusFile == "/srv/kontextd/state/status.json")
+        #expect(configuration.retry == DaemonConfiguration.Retry(attempts: 5, initialDelay: 10, maxDelay: 900))
+        #expect(configuration.backends.map(\.name) == ["fill"])
+        #expect(configuration.backends.map(\.kind) == [.fill])
+        #expect(configuration.defaultBackend == "fill")
+    }
+
+    @Test func exampleMatchesDefaults() throws {
+        let example = try DaemonConfiguration.load(from: exampleFolder + "/kontextd.yaml")
+        let minimal = try parse(
+            "watches:\n  - {name: photos, inbox: /srv/kontextd/inbox, outbox: /srv/kontextd/outbox, "
+                + "failed: /srv/kontextd/failed, state: /srv/kontextd/state}\nignore: ['*.crdownload', '~$*']\n"
+        )
+
+        // The example spells out every default, so it must equal a file that sets only what has no default.
+        var exampleWithoutOptions = example
+        exampleWithoutOptions.backends = example.backends.map {
+            DaemonConfiguration.Backend(name: $0.name, kind: $0.kind)
+        }
+        #expect(exampleWithoutOptions == minimal)
+    }
+
+    @Test(arguments: ["remove-objects", "winter-background", "ingest-web"])
+    func exampleRecipeParses(name: String) throws {
+        let parsed = try InstructionParser(kind: .recipe).parse(
+            contentsOf: "\(exampleFolder)/recipes/\(name).recipe.yaml"
+        )
+
+        #expect(parsed.warnings.isEmpty)
+        #expect(try ResolvedInstruction(parsed.instruction).passes.count == 1)
+    }
+
+    @Test func backendOptionsStayRaw() throws {
+        let configuration = try parse(
+            "watches:\n  - {name: a, inbox: /i, outbox: /o, failed: /f, state: /s}\n"
+                + "backends:\n  - name: comfy\n    type: comfyui\n    servers: [{url: 'http://127.0.0.1:8188'}]\n"
+                + "default_backend: comfy\n"
+        )
+
+        let comfy = try #require(configuration.backend(named: "comfy"))
+        #expect(comfy.kind == .comfyui)
+        #expect(comfy.file == "kontextd.yaml")
+        #expect(comfy.options.pairs?.map(\.name) == ["servers"])
+        #expect(comfy.options.pairs?.first?.value.position == SourcePosition(line: 6, column: 14))
+        #expect(configuration.backend(named: "fill")?.kind == .fill)
+        #expect(configuration.defaultBackend == "comfy")
+    }
+
+    @Test func pathsAreNormalized() throws {
+        let configuration = try parse(
+            "watches:\n  - {name: a, inbox: /srv/in/, outbox: /srv/x/../out, failed: /f, state: /s}\n"
+                + "originals: {move_to: /srv/done/}\n"
+        )
+
+        #expect(configuration.watches[0].inbox == "/srv/in")
+        #expect(configuration.watches[0].outbox == "/srv/out")
+        #expect(configuration.originals == .moveTo("/srv/done"))
+        #expect(configuration.statusFile == "/s/status.json")
+    }
+
+    @Test func emptyFileNeedsWatches() {
+        #expect(
+            configurationErrorLines("") == [
+                "kontextd.yaml:1:1: error: missing 'watches'; list at least one watch with name, inbox, outbox, failed and state"
+            ]
+        )
+    }
+}
