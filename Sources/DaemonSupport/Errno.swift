@@ -51,8 +51,9 @@ public struct Errno: RawRepresentable, Hashable, Sendable, Error, CustomStringCo
     /// The C library's message for this value, from the thread-safe XSI `strerror_r`.
     public var description: String {
         var buffer = [CChar](repeating: 0, count: 256)
-        let result: CInt = strerror_r(rawValue, &buffer, buffer.count)
-        guard result == 0 else { return name }
+        // For an unknown value glibc returns EINVAL but still writes "Unknown error <N>" into the buffer.
+        let _: CInt = strerror_r(rawValue, &buffer, buffer.count)
+        guard buffer[0] != 0 else { return "Unknown error \(rawValue)" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

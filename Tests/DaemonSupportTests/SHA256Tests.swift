@@ -88,7 +88,7 @@ struct SHA256Tests {
     func paddingBoundaryMatchesSha256sum(_ length: Int) throws {
         let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(length)-\(UUID())").path
-        FileManager.default.createFile(atPath: path, contents: Data(message))
+        try #require(FileManager.default.createFile(atPath: path, contents: Data(message)))
         defer { try? FileManager.default.removeItem(atPath: path) }
 
         #expect(SHA256.hexDigest(message) == (try sha256sumDigest(ofFileAtPath: path)))
