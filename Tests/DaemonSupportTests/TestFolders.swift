@@ -4,12 +4,14 @@ import Foundation
 import Glibc
 #endif
 
-/// A fresh folder under the system temporary folder, removed with everything in it by `remove()`.
+/// A fresh folder under /tmp, removed with everything in it by `remove()`.
 struct TemporaryFolder {
     let path: String
 
     init(_ label: String = "kontextd-test") throws {
-        var template = Array((NSTemporaryDirectory() + "/\(label)-XXXXXX").utf8CString)
+        // A fixed /tmp instead of NSTemporaryDirectory(): reading TMPDIR could race with the notifier tests, which
+        // change the process environment.
+        var template = Array("/tmp/\(label)-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: label])
         }
