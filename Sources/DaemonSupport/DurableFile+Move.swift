@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 extension DurableFile {
@@ -71,8 +71,8 @@ extension DurableFile {
 
         do {
             try systemCall("fsync", path: path) { fsync(descriptor) }
-        } catch where error.errno == .invalidArgument {
-            return
+        } catch {
+            guard error.errno == .invalidArgument else { throw error }
         }
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 extension DurableFile {
@@ -12,9 +12,10 @@ extension DurableFile {
     }
 
     /// The `renameat2` signature from `<stdio.h>` (glibc 2.28 and later).
-    private typealias Renameat2Function = @convention(c) (
-        CInt, UnsafePointer<CChar>, CInt, UnsafePointer<CChar>, CUnsignedInt
-    ) -> CInt
+    private typealias Renameat2Function =
+        @convention(c) (
+            CInt, UnsafePointer<CChar>, CInt, UnsafePointer<CChar>, CUnsignedInt
+        ) -> CInt
 
     /// `RENAME_NOREPLACE` from `<linux/fs.h>`.
     private static let renameNoReplaceFlag: CUnsignedInt = 1
@@ -45,8 +46,9 @@ extension DurableFile {
                     renameat2(AT_FDCWD, source, AT_FDCWD, destination, renameNoReplaceFlag)
                 }
                 return
-            } catch where error.errno == .invalidArgument || error.errno == .notImplemented {
-                // The file system or kernel does not support RENAME_NOREPLACE: use link and unlink instead.
+            } catch {
+                // EINVAL or ENOSYS: the file system or kernel does not support RENAME_NOREPLACE.
+                guard error.errno == .invalidArgument || error.errno == .notImplemented else { throw error }
             }
         }
         try linkThenUnlink(from: source, to: destination)

@@ -1,7 +1,7 @@
 internal import CSystemd
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Sends service state to systemd through `sd_notify`, for a `Type=notify` unit.

@@ -2,7 +2,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// The signals the daemon handles: systemd's stop request, Ctrl-C and the reload request.

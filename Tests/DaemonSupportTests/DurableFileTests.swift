@@ -75,7 +75,8 @@ struct DurableFileTests {
         #expect(error == .invalidFileName(path: path))
         #expect(
             error?.description
-                == "invalid destination '\(path)': the path must end in a file name, not '/', '.' or '..'")
+                == "invalid destination '\(path)': the path must end in a file name, not '/', '.' or '..'"
+        )
     }
 
     @Test func writeIntoMissingFolderFails() {

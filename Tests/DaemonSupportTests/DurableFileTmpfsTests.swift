@@ -48,7 +48,9 @@ struct DurableFileTmpfsTests {
         #expect(readBytes(moved) == bytes)
         #expect(readBytes(tmpfs.path + "/photo.jpg") == Array("kept".utf8))
         #expect(try folder.names() == [])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: tmpfs.path).sorted() == ["photo-2.jpg", "photo.jpg"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: tmpfs.path).sorted() == ["photo-2.jpg", "photo.jpg"]
+        )
         let attributes = try FileManager.default.attributesOfItem(atPath: moved)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }

@@ -1,10 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import Testing
 
 @testable import DaemonSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 struct SystemErrorCase: CustomTestStringConvertible, Sendable {
     let error: SystemError

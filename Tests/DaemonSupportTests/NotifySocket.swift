@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A bound `AF_UNIX` datagram socket standing in for systemd's notification socket.

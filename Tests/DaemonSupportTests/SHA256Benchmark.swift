@@ -3,7 +3,7 @@ import Testing
 @testable import DaemonSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Throughput measurement, off by default: run with `KONTEXTD_BENCHMARKS=1` and `-c release`.

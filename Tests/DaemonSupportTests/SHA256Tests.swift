@@ -31,7 +31,8 @@ struct DigestCase: CustomTestStringConvertible, Sendable {
             name: "896 bits",
             message: Array(
                 ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
-                    + "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu").utf8),
+                    + "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu").utf8
+            ),
             expectedHex: "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
         ),
         DigestCase(

@@ -3,7 +3,7 @@ import Testing
 @testable import DaemonSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Each test sets `NOTIFY_SOCKET` or `WATCHDOG_*` in the process environment, so they run one at a time.

@@ -3,7 +3,7 @@ import Testing
 @testable import DaemonSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct UnixSignalsTests {
