@@ -14,6 +14,10 @@ extension DurableFile {
     public static func moveNoReplace(from source: String, to destination: String) throws -> String {
         let (folder, name) = try splitDestination(destination)
         let (sourceFolder, _) = try splitDestination(source)
+        // NOTE: Only identical spellings are caught here; `a/b.jpg` and `a/./b.jpg` are not compared.
+        guard source != destination else {
+            throw DurableFileError.sameSourceAndDestination(path: source)
+        }
 
         let finalPath: String
         do {

@@ -8,6 +8,8 @@ public enum DurableFileError: Error, Hashable, Sendable, CustomStringConvertible
     case invalidFileName(path: String)
     /// Every versioned name from `name` to `name-<limit>` exists already.
     case versionsExhausted(folder: String, name: String, limit: Int)
+    /// A move names the same path as source and destination, which would only rename the file to a new version.
+    case sameSourceAndDestination(path: String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,8 @@ public enum DurableFileError: Error, Hashable, Sendable, CustomStringConvertible
         case .versionsExhausted(let folder, let name, let limit):
             "no free name for '\(name)' in '\(folder)': versions 1 to \(limit) all exist; "
                 + "move older results out of the folder"
+        case .sameSourceAndDestination(let path):
+            "cannot move '\(path)' onto itself: give a different destination path"
         }
     }
 }

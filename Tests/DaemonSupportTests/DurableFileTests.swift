@@ -132,6 +132,19 @@ struct DurableFileTests {
         #expect(try folder.names() == ["out"])
     }
 
+    @Test func moveNoReplaceOntoItselfFails() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.file("photo.jpg")
+        try DurableFile.write(Array("kept".utf8), to: path)
+
+        let error = #expect(throws: DurableFileError.self) { try DurableFile.moveNoReplace(from: path, to: path) }
+
+        #expect(error == .sameSourceAndDestination(path: path))
+        #expect(error?.description == "cannot move '\(path)' onto itself: give a different destination path")
+        #expect(try folder.names() == ["photo.jpg"])
+    }
+
     @Test func moveNoReplaceMissingSourceFails() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

@@ -15,7 +15,7 @@ struct TemporaryFolder {
         guard mkdtemp(&template) != nil else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: label])
         }
-        path = String(cString: template)
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     func file(_ name: String) -> String {
