@@ -1,4 +1,4 @@
-public import Synchronization
+import Synchronization
 
 /// A structured logger in the manner of swift-log: a constant message plus dotted metadata.
 ///
