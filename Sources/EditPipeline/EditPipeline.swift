@@ -55,10 +55,7 @@ public struct EditPipeline: Sendable {
         log.inputs = files.entries
         stopwatch.lap("read", into: &log)
 
-        var instruction = try resolveInstruction(files: files, recipe: recipe, warnings: &log.warnings)
-        if let overrides {
-            instruction = overrides.merged(over: instruction)
-        }
+        let instruction = try resolveInstruction(files: files, recipe: recipe, overrides: overrides, warnings: &log.warnings)
         log.instruction = instruction.jsonObject
         stopwatch.lap("instruction", into: &log)
 
@@ -71,18 +68,18 @@ public struct EditPipeline: Sendable {
         }
         stopwatch.lap("decode", into: &log)
 
-        let seeds = instruction.resolvedSeeds(defaultSeed: files.defaultSeed)
+        let seeds = (0..<instruction.variants).map { instruction.seed(forVariant: $0, derivedSeed: files.defaultSeed) }
         log.seeds = seeds
         var outputs: [ProducedOutput] = []
         for (index, seed) in seeds.enumerated() {
             var image = source
-            for step in instruction.editSteps {
-                image = try await apply(step, to: image, seed: seed, job: job, files: files, log: &log, stopwatch: &stopwatch)
+            for pass in instruction.passes {
+                image = try await apply(pass, to: image, seed: seed, job: job, files: files, log: &log, stopwatch: &stopwatch)
+                image = resizeToFinalSize(image, spec: pass.size)
             }
-            image = resizeToFinalSize(image, spec: instruction.size ?? .keep)
             log.outputSize = [image.width, image.height]
             outputs.append(
-                try encode(image, instruction: instruction, decoded: decoded, job: job, variant: index + 1, seed: seed, variants: seeds.count)
+                try encode(image, output: instruction.output, decoded: decoded, job: job, variant: index + 1, seed: seed)
             )
             stopwatch.lap("encode", into: &log)
         }
@@ -91,20 +88,31 @@ public struct EditPipeline: Sendable {
 
     // MARK: - Instruction
 
+    /// Merges the sidecar over the recipes and the command-line overrides over both, then fills in defaults.
     private func resolveInstruction(
         files: JobFiles,
         recipe: Instruction,
+        overrides: Instruction?,
         warnings: inout [String]
-    ) throws(JobFailure) -> Instruction {
-        guard let sidecar = files.sidecar else { return recipe }
-        let parsed: ParsedInstruction
+    ) throws(JobFailure) -> ResolvedInstruction {
+        var merged = recipe
+        if let sidecar = files.sidecar {
+            do {
+                let parsed = try InstructionParser(kind: .sidecar).parse(sidecar.bytes, fileName: sidecar.name)
+                warnings += parsed.warnings.map(\.description)
+                merged = parsed.instruction.merged(over: merged)
+            } catch {
+                throw JobFailure(stage: .instruction, message: "\(error)")
+            }
+        }
+        if let overrides {
+            merged = overrides.merged(over: merged)
+        }
         do {
-            parsed = try InstructionParser(kind: .sidecar).parse(sidecar.bytes, fileName: sidecar.name)
+            return try ResolvedInstruction(merged)
         } catch {
             throw JobFailure(stage: .instruction, message: "\(error)")
         }
-        warnings += parsed.warnings.map(\.description)
-        return parsed.instruction.merged(over: recipe)
     }
 
     // MARK: - Decoding
@@ -128,7 +136,7 @@ public struct EditPipeline: Sendable {
     // MARK: - One edit step
 
     private func apply(
-        _ step: Instruction,
+        _ step: EditPass,
         to image: Image,
         seed: UInt64,
         job: JobInput,
@@ -212,7 +220,7 @@ public struct EditPipeline: Sendable {
         _ backend: any EditBackend,
         image: Image,
         mask: Mask?,
-        step: Instruction,
+        step: EditPass,
         seed: UInt64,
         job: JobInput,
         log: inout JobLog
@@ -223,8 +231,8 @@ public struct EditPipeline: Sendable {
             mask: mask,
             prompt: step.prompt,
             seed: seed,
-            steps: step.steps ?? InstructionDefaults.steps,
-            guidance: step.guidance ?? InstructionDefaults.guidance,
+            steps: step.steps,
+            guidance: step.guidance,
             outputWidth: image.width,
             outputHeight: image.height
         )
@@ -248,18 +256,16 @@ public struct EditPipeline: Sendable {
 
     private func encode(
         _ image: Image,
-        instruction: Instruction,
+        output: ResolvedOutput,
         decoded: DecodedImage,
         job: JobInput,
         variant: Int,
-        seed: UInt64,
-        variants: Int
+        seed: UInt64
     ) throws(JobFailure) -> ProducedOutput {
-        let output = instruction.output ?? OutputSpec()
         let format = output.resolvedFormat(input: decoded.format)
         var options = EncodeOptions(format: format)
-        options.quality = output.quality ?? InstructionDefaults.quality
-        options.metadata = (output.keepMetadata ?? true) ? decoded.metadata : nil
+        options.quality = output.quality
+        options.metadata = output.keepMetadata ? decoded.metadata : nil
         let pixels = format == .jpeg && image.layout.hasAlpha ? image.converted(to: .rgb) : image
 
         let bytes: [UInt8]
@@ -268,8 +274,7 @@ public struct EditPipeline: Sendable {
         } catch {
             throw JobFailure(stage: .encode, message: "\(error)")
         }
-        let template = output.name ?? (variants > 1 ? OutputNaming.defaultVariantTemplate : OutputNaming.defaultTemplate)
-        let name = OutputNaming(template: template).fileName(
+        let name = OutputNaming(template: output.name).fileName(
             inputName: (job.imageName as NSString).lastPathComponent,
             fileExtension: format.fileExtension,
             variant: variant,

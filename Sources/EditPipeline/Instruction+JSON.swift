@@ -1,30 +1,41 @@
 import Recipes
 
-extension Instruction {
-    /// The instruction as JSON for the job log, with the pipeline's defaults filled in.
+extension ResolvedInstruction {
+    /// The fully resolved instruction as JSON for the job log: every pass with its defaults filled in.
     var jsonObject: [String: JSONValue] {
-        var object = fieldsJSON
-        object["steps"] = .integer(Int64(steps ?? InstructionDefaults.steps))
-        object["guidance"] = .number(guidance ?? InstructionDefaults.guidance)
-        if size == nil { object["size"] = .string("keep") }
+        var object: [String: JSONValue] = [
+            "passes": .array(passes.map { .object($0.jsonObject) }),
+            "variants": .integer(Int64(variants)),
+            "output": .object([
+                "format": .string(output.format.rawValue),
+                "quality": .integer(Int64(output.quality)),
+                "name": .string(output.name),
+                "keep_metadata": .bool(output.keepMetadata),
+            ]),
+        ]
+        if let seed { object["seed"] = .string(String(seed)) }
+        if let seeds { object["seeds"] = .array(seeds.map { .string(String($0)) }) }
+        if let images { object["images"] = images.json }
         return object
     }
+}
 
-    private var fieldsJSON: [String: JSONValue] {
-        var object: [String: JSONValue] = [:]
+extension EditPass {
+    fileprivate var jsonObject: [String: JSONValue] {
+        var object: [String: JSONValue] = [
+            "size": size.json,
+            "steps": .integer(Int64(steps)),
+            "guidance": .number(guidance),
+            "inpaint": .object([
+                "context": .number(inpaint.context),
+                "blend": .integer(Int64(inpaint.blend)),
+                "grow": .integer(Int64(inpaint.grow)),
+                "target": inpaint.target.json,
+            ]),
+        ]
         if let prompt { object["prompt"] = .string(prompt) }
         if let mask { object["mask"] = mask.json }
-        if let size { object["size"] = size.json }
-        if let seed { object["seed"] = .string(String(seed)) }
-        if let variants { object["variants"] = .integer(Int64(variants)) }
-        if let seeds { object["seeds"] = .array(seeds.map { .string(String($0)) }) }
-        if let steps { object["steps"] = .integer(Int64(steps)) }
-        if let guidance { object["guidance"] = .number(guidance) }
-        if let inpaint { object["inpaint"] = inpaint.json }
-        if let images { object["images"] = images.json }
-        if let chain { object["chain"] = .array(chain.map { .object($0.fieldsJSON) }) }
         if let backend { object["backend"] = .string(backend) }
-        if let output { object["output"] = output.json }
         return object
     }
 }
@@ -71,17 +82,6 @@ extension SizeSpec {
     }
 }
 
-extension InpaintSpec {
-    fileprivate var json: JSONValue {
-        var object: [String: JSONValue] = [:]
-        if let context { object["context"] = .number(context) }
-        if let blend { object["blend"] = .integer(Int64(blend)) }
-        if let grow { object["grow"] = .integer(Int64(grow)) }
-        if let target { object["target"] = target.json }
-        return .object(object)
-    }
-}
-
 extension ImageStitchSpec {
     fileprivate var json: JSONValue {
         .object([
@@ -91,16 +91,5 @@ extension ImageStitchSpec {
             "spacing": .integer(Int64(spacing)),
             "spacing_color": .string(spacingColor.rawValue),
         ])
-    }
-}
-
-extension OutputSpec {
-    fileprivate var json: JSONValue {
-        var object: [String: JSONValue] = [:]
-        if let format { object["format"] = .string(format.rawValue) }
-        if let quality { object["quality"] = .integer(Int64(quality)) }
-        if let name { object["name"] = .string(name) }
-        if let keepMetadata { object["keep_metadata"] = .bool(keepMetadata) }
-        return .object(object)
     }
 }

@@ -2,35 +2,6 @@ import Backends
 import Imaging
 public import Recipes
 
-/// Values the pipeline uses when neither recipe nor sidecar sets them.
-enum InstructionDefaults {
-    /// Sampler steps of the official Kontext workflow.
-    static let steps = 20
-    /// Flux guidance of the official Kontext workflow.
-    static let guidance = 2.5
-    static let quality = 90
-}
-
-extension Instruction {
-    /// The edit steps: the chain, each entry over this instruction's own settings, or this instruction alone.
-    var editSteps: [Instruction] {
-        guard let chain, !chain.isEmpty else { return [self] }
-        var base = self
-        base.chain = nil
-        base.prompt = nil
-        base.mask = nil
-        return chain.map { $0.merged(over: base) }
-    }
-
-    /// One seed per variant: `seeds` when given, else consecutive seeds from `seed` (or the job's default).
-    func resolvedSeeds(defaultSeed: UInt64) -> [UInt64] {
-        if let seeds, !seeds.isEmpty { return seeds }
-        let first = seed ?? defaultSeed
-        let count = Swift.max(1, variants ?? 1)
-        return (0..<count).map { first &+ UInt64($0) }
-    }
-}
-
 extension SizeSpec {
     var imagingSize: TargetSize {
         switch self {
@@ -57,18 +28,15 @@ extension MaskShape {
     }
 }
 
-extension Optional where Wrapped == InpaintSpec {
-    /// Crop-and-stitch settings; a backend that only fills keeps the crop at its own size.
+extension ResolvedInpaint {
+    /// Crop-and-stitch settings. A backend that only fills (the built-in fill) has no preferred
+    /// resolution, so its crop keeps its own size whatever `target` says.
     func imagingSettings(for backend: any EditBackend) -> InpaintSettings {
         var settings = InpaintSettings()
-        if let context = self?.context { settings.contextFactor = context }
-        if let blend = self?.blend { settings.blendPixels = blend }
-        if let grow = self?.grow { settings.growPixels = grow }
-        if let target = self?.target {
-            settings.target = target.imagingSize
-        } else if !backend.capabilities.contains(.promptEdit) {
-            settings.target = .keep
-        }
+        settings.contextFactor = context
+        settings.blendPixels = blend
+        settings.growPixels = grow
+        settings.target = backend.capabilities.contains(.promptEdit) ? target.imagingSize : .keep
         return settings
     }
 }
@@ -84,10 +52,10 @@ extension ImageStitchSpec {
     }
 }
 
-extension OutputSpec {
+extension ResolvedOutput {
     /// The format to write: the input's own where it can be written (HEIF cannot), else JPEG.
     func resolvedFormat(input: ImageFileFormat) -> ImageFileFormat {
-        switch format ?? .same {
+        switch format {
         case .jpeg: .jpeg
         case .png: .png
         case .webp: .webp
