@@ -1,0 +1,111 @@
+import DaemonSupport
+import Foundation
+import Synchronization
+import Testing
+
+@testable import HotFolder
+
+/// A fresh folder under /tmp, removed when the value is released.
+final class TemporaryDirectory {
+    let path: String
+
+    init(_ label: String = "hotfolder") {
+        var template = Array("/tmp/kontextd-test-\(label).XXXXXX".utf8CString)
+        // mkdtemp only fails when /tmp is unusable, and then no test here can run.
+        path = String(cString: mkdtemp(&template)!)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func url(_ relative: String) -> String { path + "/" + relative }
+
+    /// Writes `bytes` to `relative`, creating parent folders.
+    func write(_ relative: String, _ bytes: [UInt8]) {
+        let target = url(relative)
+        try? FileManager.default.createDirectory(
+            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: target, contents: Data(bytes))
+    }
+
+    func write(_ relative: String, text: String) { write(relative, Array(text.utf8)) }
+
+    func writePNG(_ relative: String) { write(relative, Fixtures.smallPNG) }
+
+    func copyPhoto(_ name: String, to relative: String) {
+        write(relative, Array(FileManager.default.contents(atPath: Fixtures.photo(name)) ?? Data()))
+    }
+
+    /// Appends `bytes` with open/write/close, producing one IN_CLOSE_WRITE per call.
+    func append(_ relative: String, _ bytes: [UInt8]) {
+        let descriptor = open(url(relative), O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        _ = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+    }
+
+    func move(_ from: String, _ to: String) { rename(url(from), url(to)) }
+
+    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: url(relative)) }
+}
+
+func makeLogger() -> (Logger, MemoryLogHandler) {
+    let handler = MemoryLogHandler()
+    return (Logger(label: "test", level: .debug, handler: handler), handler)
+}
+
+/// Collects intake events from a running monitor until `done` returns true or `timeout` passes.
+func collectEvents(
+    from monitor: HotFolderMonitor,
+    timeout: Duration = .seconds(20),
+    whileRunning action: @escaping @Sendable () async -> Void = {},
+    until done: @escaping @Sendable ([IntakeEvent]) -> Bool
+) async -> [IntakeEvent] {
+    let stream = monitor.intake()
+    let collected = EventLog()
+    await withTaskGroup(of: Void.self) { group in
+        group.addTask {
+            for await event in stream {
+                let finished = collected.events.withLock { events -> Bool in
+                    events.append(event)
+                    return done(events)
+                }
+                if finished { break }
+            }
+        }
+        group.addTask { await action() }
+        group.addTask { try? await Task.sleep(for: timeout) }
+        await group.next()
+        await group.next()
+        group.cancelAll()
+    }
+    return collected.events.withLock { $0 }
+}
+
+final class EventLog: Sendable {
+    let events = Mutex<[IntakeEvent]>([])
+}
+
+extension IntakeEvent {
+    var candidate: JobCandidate? {
+        if case .ready(let candidate) = self { return candidate }
+        return nil
+    }
+
+    var rejection: (files: [String], reason: RejectionReason)? {
+        if case .rejected(let files, let reason) = self { return (files, reason) }
+        return nil
+    }
+}
+
+/// A monitor with short timings for wall-clock tests.
+func makeMonitor(
+    _ directory: TemporaryDirectory,
+    settle: Duration = .milliseconds(300),
+    sidecarWait: Duration = .zero,
+    configuration: MonitorConfiguration = MonitorConfiguration(tickInterval: .milliseconds(50)),
+    references: @escaping @Sendable (String) throws -> [String] = { _ in [] }
+) -> HotFolderMonitor {
+    let policy = FolderPolicy(settle: settle, sidecarRequired: false, sidecarWait: sidecarWait, orphanTimeout: .seconds(30))
+    return HotFolderMonitor(
+        inbox: directory.path, configuration: configuration, logger: makeLogger().0, policy: { _ in policy },
+        references: references)
+}
