@@ -79,6 +79,7 @@ extension HotFolderMonitor {
             _ = work.withLock { $0.polledSubtrees.insert("") }
             return nil
         }
+        work.withLock { $0.watching = false }
         let events = InotifyWatcher.shared.subscribe(root: inbox, ignoreRules: ignoreRules)
         let task = Task { [self] in
             for await event in events { handle(event) }
@@ -139,6 +140,7 @@ extension HotFolderMonitor {
         }
     }
 
+    // TODO: retry failed watches with a back-off; for now a subtree stays polled until the monitor restarts.
     func watchFailed(directory: String, errno code: Int32) {
         let relative = relativePath(directory) ?? ""
         let isNew = work.withLock { work -> Bool in

@@ -3,7 +3,7 @@ extension IntakeTracker {
     /// The events a folder produces now. An event already announced is repeated only after `reofferBackoff`.
     mutating func decide(folder: String, now: ContinuousClock.Instant) -> [IntakeEvent] {
         guard let state = folders[folder] else { return [] }
-        var decision = FolderDecision(folder: folder, policy: policy(folder), now: now)
+        var decision = FolderDecision(folder: folder, policy: policy(folder), now: now, referenced: referencedPaths())
         decideSpecialAndUnstable(state: state, decision: &decision)
         decideSidecars(state: state, decision: &decision)
         decideLoneFiles(state: state, decision: &decision)
@@ -14,6 +14,8 @@ extension IntakeTracker {
         let folder: String
         let policy: FolderPolicy
         let now: ContinuousClock.Instant
+        /// Inbox-relative paths named by sidecars, with how many sidecars name each.
+        let referenced: [String: Int]
         var proposals: [AnnouncementKey] = []
         /// Names already decided, or waiting for a partner, so the lone-file pass leaves them alone.
         var handled: Set<String> = []
@@ -47,16 +49,18 @@ extension IntakeTracker {
 
     /// Pairs every sidecar in the folder with its image.
     func decideSidecars(state: FolderState, decision: inout FolderDecision) {
-        let referenced = referencedPaths()
+        let referenced = decision.referenced
         let sidecars = state.files.keys.filter { sidecarBase($0) != nil && state.files[$0]?.status.kind == .regular }
         let imageNames = state.files.keys.filter {
             sidecarBase($0) == nil && !referenced.keys.contains(decision.path($0))
         }
+        let imagesByBase = index(imageNames, keys: pairingKeys)
+        let sidecarsByBase = index(sidecars) { sidecarBase($0).map { [$0] } ?? [] }
 
         for sidecarName in sidecars.sorted() {
             guard let base = sidecarBase(sidecarName), let sidecarFile = state.files[sidecarName] else { continue }
             decision.handled.insert(sidecarName)
-            let matched = imageNames.filter { sidecar(base: base, matches: $0) }.sorted()
+            let matched = (imagesByBase[base] ?? []).sorted()
             let waiting = matched.filter { name in
                 guard let file = state.files[name] else { return false }
                 return !isSettled(file, policy: decision.policy, now: decision.now)
@@ -72,7 +76,8 @@ extension IntakeTracker {
                     sidecar: decision.path(sidecarName), images: images.map(decision.path))
                 decision.propose(.rejected(files: files, reason: reason))
             } else if let image = images.first {
-                decidePair(image: image, sidecar: sidecarName, sidecars: sidecars, state: state, decision: &decision)
+                let rivals = Set(pairingKeys(image).flatMap { sidecarsByBase[$0] ?? [] }).sorted()
+                decidePair(image: image, sidecar: sidecarName, rivals: rivals, state: state, decision: &decision)
             } else if decision.now >= settledAt(sidecarFile, policy: decision.policy).advanced(by: decision.policy.orphanTimeout) {
                 let path = decision.path(sidecarName)
                 let reason = RejectionReason.missingImage(sidecar: path, waited: decision.policy.orphanTimeout)
@@ -81,12 +86,11 @@ extension IntakeTracker {
         }
     }
 
-    /// Decides one image with the single sidecar that names it, checking that no second sidecar names it too.
+    /// Decides one image with the single sidecar that names it; `rivals` are all sidecars that name the image.
     func decidePair(
-        image: String, sidecar sidecarName: String, sidecars: [String], state: FolderState,
+        image: String, sidecar sidecarName: String, rivals: [String], state: FolderState,
         decision: inout FolderDecision
     ) {
-        let rivals = sidecars.filter { sidecarBase($0).map { sidecar(base: $0, matches: image) } ?? false }.sorted()
         guard rivals.count == 1 else {
             let allSettled = rivals.allSatisfy { name in
                 state.files[name].map { isSettled($0, policy: decision.policy, now: decision.now) } ?? false
@@ -98,6 +102,15 @@ extension IntakeTracker {
             return
         }
         decideReferences(image: image, sidecar: sidecarName, state: state, decision: &decision)
+    }
+
+    /// Groups `names` by every key that `keys` returns for them.
+    func index(_ names: [String], keys: (String) -> [String]) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for name in names {
+            for key in keys(name) { result[key, default: []].append(name) }
+        }
+        return result
     }
 
     /// Makes the job ready once every file its sidecar names has arrived and settled.
@@ -118,7 +131,7 @@ extension IntakeTracker {
             return
         }
 
-        let counts = referencedPaths()
+        let counts = decision.referenced
         let candidate = JobCandidate(
             inbox: inbox, folder: decision.folder, image: image, sidecar: sidecarName, references: paths,
             sharedReferences: Set(paths.filter { (counts[$0] ?? 0) > 1 }), identity: imageFile.status.identity,
@@ -129,7 +142,7 @@ extension IntakeTracker {
 
     /// Decides images without a sidecar and files that are neither images nor sidecars.
     func decideLoneFiles(state: FolderState, decision: inout FolderDecision) {
-        let referenced = referencedPaths()
+        let referenced = decision.referenced
         for (name, file) in state.files.sorted(by: { $0.key < $1.key }) {
             let path = decision.path(name)
             guard !decision.handled.contains(name), !referenced.keys.contains(path),

@@ -172,11 +172,10 @@ func sidecarBase(_ name: String) -> String? {
     return nil
 }
 
-/// True when a sidecar with base name `base` belongs to `image`: `photo.jpg` pairs with `photo.yaml`,
-/// `photo.yml` and `photo.jpg.yaml`, compared case-insensitively.
-func sidecar(base: String, matches image: String) -> Bool {
+/// The sidecar base names that pair with `image`: `photo.jpg` pairs with `photo.yaml`, `photo.yml` and
+/// `photo.jpg.yaml`, so its keys are "photo.jpg" and "photo", compared case-insensitively.
+func pairingKeys(_ image: String) -> [String] {
     let lower = image.lowercased()
-    if lower == base { return true }
-    guard let dot = lower.lastIndex(of: ".") else { return false }
-    return lower[..<dot] == base
+    guard let dot = lower.lastIndex(of: "."), dot != lower.startIndex else { return [lower] }
+    return [lower, String(lower[..<dot])]
 }

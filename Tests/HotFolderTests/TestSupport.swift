@@ -6,7 +6,7 @@ import Testing
 @testable import HotFolder
 
 /// A fresh folder under /tmp, removed when the value is released.
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let path: String
 
     init(_ label: String = "hotfolder") {
@@ -52,36 +52,47 @@ func makeLogger() -> (Logger, MemoryLogHandler) {
     return (Logger(label: "test", level: .debug, handler: handler), handler)
 }
 
-/// Collects intake events from a running monitor until `done` returns true or `timeout` passes.
+/// Runs `monitor` while `action` runs, and collects intake events until `done` has held for `grace`
+/// (so duplicates that arrive late are seen too) or until `timeout`.
 func collectEvents(
     from monitor: HotFolderMonitor,
     timeout: Duration = .seconds(20),
+    grace: Duration = .milliseconds(800),
     whileRunning action: @escaping @Sendable () async -> Void = {},
     until done: @escaping @Sendable ([IntakeEvent]) -> Bool
 ) async -> [IntakeEvent] {
     let stream = monitor.intake()
-    let collected = EventLog()
+    let log = EventLog()
     await withTaskGroup(of: Void.self) { group in
         group.addTask {
             for await event in stream {
-                let finished = collected.events.withLock { events -> Bool in
-                    events.append(event)
-                    return done(events)
-                }
-                if finished { break }
+                log.append(event, done: done)
             }
         }
         group.addTask { await action() }
-        group.addTask { try? await Task.sleep(for: timeout) }
-        await group.next()
-        await group.next()
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < timeout {
+            if let doneAt = log.doneAt, ContinuousClock.now - doneAt >= grace { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         group.cancelAll()
     }
-    return collected.events.withLock { $0 }
+    return log.events.withLock { $0 }
 }
 
 final class EventLog: Sendable {
     let events = Mutex<[IntakeEvent]>([])
+    let finished = Mutex<ContinuousClock.Instant?>(nil)
+
+    var doneAt: ContinuousClock.Instant? { finished.withLock { $0 } }
+
+    func append(_ event: IntakeEvent, done: ([IntakeEvent]) -> Bool) {
+        let isDone = events.withLock { events in
+            events.append(event)
+            return done(events)
+        }
+        if isDone { finished.withLock { $0 = $0 ?? ContinuousClock.now } }
+    }
 }
 
 extension IntakeEvent {
