@@ -3,9 +3,9 @@ import Foundation
 
 /// File moves behind `Claimer`.
 extension Claimer {
-    /// Image and sidecar go to the top of the claim folder. References keep their path relative to the image's
-    /// folder, so a sidecar's relative paths still resolve; references from outside that folder go below
-    /// `.inbox/` with their inbox-relative path.
+    /// Plans where each file goes in the claim folder. Image and sidecar go to its top. References keep their path
+    /// relative to the image's folder, so a sidecar's relative paths still resolve. References from outside that
+    /// folder go below `.inbox/` with their inbox-relative path.
     func plannedFiles(_ candidate: JobCandidate) -> [ClaimedFile] {
         var files = [ClaimedFile(role: .image, original: candidate.imagePath, claimed: candidate.image, linked: false)]
         if let sidecar = candidate.sidecar, let path = candidate.sidecarPath {

@@ -18,7 +18,7 @@ public enum FileKind: Sendable, Equatable {
     }
 }
 
-/// What identifies one version of a file: size, modification time and inode.
+/// The identity of one version of a file: size, modification time and inode.
 public struct FileIdentity: Sendable, Hashable, Codable, CustomStringConvertible {
     public var size: Int64
     /// Modification time in nanoseconds since the Unix epoch.

@@ -32,7 +32,7 @@ public enum HotFolderError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 }
 
-/// The C library's text for `errno`, for example "No such file or directory".
+/// Returns the C library's text for `errno`, for example "No such file or directory".
 func errnoDescription(_ errno: Int32) -> String {
     guard let text = strerror(errno) else { return "errno \(errno)" }
     return String(cString: text)

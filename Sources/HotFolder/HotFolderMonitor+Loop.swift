@@ -143,15 +143,20 @@ extension HotFolderMonitor {
     // TODO: retry failed watches with a back-off; for now a subtree stays polled until the monitor restarts.
     func watchFailed(directory: String, errno code: Int32) {
         let relative = relativePath(directory) ?? ""
-        let isNew = work.withLock { work -> Bool in
+        let isLimit = code == ENOSPC || code == EMFILE
+        let (isNew, firstLimit) = work.withLock { work -> (Bool, Bool) in
             work.subtrees.insert(relative)
-            return work.polledSubtrees.insert(relative).inserted
+            let firstLimit = isLimit && !work.limitWarned
+            if isLimit { work.limitWarned = true }
+            return (work.polledSubtrees.insert(relative).inserted, firstLimit)
         }
         guard isNew else { return }
         var metadata = ["folder": relative, "error": errnoDescription(code)]
-        if code == ENOSPC || code == EMFILE {
+        if firstLimit {
             metadata["fix"] = "raise fs.inotify.max_user_watches (ENOSPC) or fs.inotify.max_user_instances (EMFILE)"
-            logger.warning("Watch limit reached, polling this subtree; raise fs.inotify.max_user_watches", metadata)
+            logger.warning("Watch limit reached, polling this subtree. Raise fs.inotify.max_user_watches", metadata)
+        } else if isLimit {
+            logger.info("Watch limit reached, polling this subtree", metadata)
         } else {
             logger.warning("Watch could not be added, polling this subtree", metadata)
         }

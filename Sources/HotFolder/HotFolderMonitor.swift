@@ -50,6 +50,8 @@ public final class HotFolderMonitor: Sendable {
         var watching = false
         var rootLost = false
         var polledSubtrees: Set<String> = []
+        /// Whether the one warning about the inotify watch limit was logged.
+        var limitWarned = false
         var overflowCount = 0
     }
 
@@ -66,7 +68,7 @@ public final class HotFolderMonitor: Sendable {
     ///   - inbox: absolute path of the inbox root.
     ///   - policy: returns the intake rules for an inbox-relative folder ("" is the root).
     ///   - references: returns the paths a sidecar (given by absolute path) names, relative to the sidecar's
-    ///     folder; throwing marks the sidecar invalid, and its job becomes ready so the pipeline reports the error.
+    ///     folder. Throwing marks the sidecar invalid. Its job still becomes ready, so the pipeline reports the error.
     public init(
         inbox: String,
         configuration: MonitorConfiguration = MonitorConfiguration(),
@@ -85,6 +87,7 @@ public final class HotFolderMonitor: Sendable {
     }
 
     /// Starts watching and returns the intake events; ending the iteration stops the monitor.
+    /// Call it once per monitor, because every call starts its own loop over the same state.
     public func intake() -> AsyncStream<IntakeEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: IntakeEvent.self, bufferingPolicy: .unbounded)
         let task = Task { [self] in

@@ -2,8 +2,8 @@ import Foundation
 
 /// Names that never become jobs or errors: temporary uploads, editor and OS junk, vendor folders and recipes.
 ///
-/// Patterns are `fnmatch(3)` globs. A pattern without "/" matches a file or folder name at any depth;
-/// a pattern with "/" matches the inbox-relative path; a trailing "/" restricts a pattern to folders.
+/// Patterns are `fnmatch(3)` globs. A pattern without "/" matches a file or folder name at any depth.
+/// A pattern with "/" matches the inbox-relative path. A trailing "/" restricts a pattern to folders.
 public struct IgnoreRules: Sendable {
     /// Built-in patterns, matched case-insensitively because Windows and macOS clients vary the case.
     public static let defaultPatterns: [String] = [

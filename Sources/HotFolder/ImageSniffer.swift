@@ -34,7 +34,7 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
 
     /// Reads at most the first 32 bytes of a regular file and sniffs them; returns nil for non-images.
     static func sniff(fileAt path: String) throws(HotFolderError) -> ImageFormat? {
-        // O_NONBLOCK so that a FIFO swapped in after `lstat` cannot block the caller.
+        // With O_NONBLOCK, open(2) returns at once even for a FIFO swapped in after `lstat`.
         let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw .systemCall(call: "open", path: path, errno: errno) }
         defer { close(descriptor) }

@@ -109,8 +109,7 @@ extension InotifyWatcher {
             broadcast(.overflow)
             return
         }
-        let wakeDirectory = state.withLock { $0.wakeDirectory }
-        guard let wakeDirectory, !event.path.hasPrefix(wakeDirectory) else { return }
+        if let wakeDirectory = state.withLock({ $0.wakeDirectory }), event.path.hasPrefix(wakeDirectory) { return }
         guard let (id, subscription) = subscription(containing: event.path) else { return }
         let relative = String(event.path.dropFirst(subscription.root.count)).trimmingCharacters(in: ["/"])
         guard relative.isEmpty || !subscription.ignoreRules.ignoresAnyComponent(of: relative, isFolder: event.isDirectory)

@@ -14,7 +14,7 @@ public struct InotifyEvent: Sendable, Equatable {
     public var isDirectory: Bool { mask & UInt32(IN_ISDIR) != 0 }
 }
 
-/// What a subscriber of the `InotifyWatcher` receives.
+/// An event delivered to a subscriber of the `InotifyWatcher`.
 public enum WatchEvent: Sendable, Equatable {
     /// The watches for the subscribed tree are in place; a scan started now misses nothing.
     case watching
@@ -143,7 +143,7 @@ public final class InotifyWatcher: Sendable {
         for continuation in continuations { continuation.yield(event) }
     }
 
-    /// The subscription whose root contains `path`, preferring the longest root.
+    /// Returns the subscription whose root contains `path`, preferring the longest root.
     func subscription(containing path: String) -> (UInt64, Subscription)? {
         state.withLock { state in
             state.subscriptions

@@ -47,7 +47,7 @@ public struct JobCandidate: Sendable, Hashable {
     public var sidecarPath: String? { sidecar.map { joinPath(folder, $0) } }
 }
 
-/// Why files in the inbox cannot become a job.
+/// The reason files in the inbox cannot become a job.
 public enum RejectionReason: Sendable, Hashable, CustomStringConvertible {
     case neverStable(file: String, maxWait: Duration)
     case ambiguousSidecar(sidecar: String, images: [String])
@@ -100,7 +100,7 @@ public enum RejectionReason: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// What the monitor reports about the inbox.
+/// A report of the monitor about the inbox.
 public enum IntakeEvent: Sendable, Hashable {
     /// A job is complete and may be claimed.
     case ready(JobCandidate)

@@ -1,6 +1,6 @@
 /// Decisions for one folder, made from the snapshot that `observe(folder:now:)` took.
 extension IntakeTracker {
-    /// The events a folder produces now. An event already announced is repeated only after `reofferBackoff`.
+    /// Returns the events a folder produces now. An event already announced is repeated only after `reofferBackoff`.
     mutating func decide(folder: String, now: ContinuousClock.Instant) -> [IntakeEvent] {
         guard let state = folders[folder] else { return [] }
         var decision = FolderDecision(folder: folder, policy: policy(folder), now: now, referenced: referencedPaths())
@@ -154,6 +154,8 @@ extension IntakeTracker {
                 decision.propose(.rejected(files: [path], reason: .notAnImage(file: path)), identities: [sniffed.identity])
                 continue
             }
+            // NOTE: a mask that settles more than `sidecarWait` before the sidecar naming it arrives becomes a
+            // job of its own. Writers should drop the sidecar first or together with its mask.
             let deadline = settledAt(file, policy: decision.policy).advanced(by: decision.policy.sidecarWait)
             guard decision.now >= deadline else { continue }
             if decision.policy.sidecarRequired {
@@ -195,7 +197,7 @@ extension IntakeTracker {
         return isSettled(file, policy: policy(splitPath(path).folder), now: now)
     }
 
-    /// Emits proposals that are new, or whose back-off has passed, and forgets announcements no longer proposed.
+    /// Emits proposals that are new or whose back-off has passed, and drops announcements no longer proposed.
     mutating func announce(
         _ proposals: [AnnouncementKey], folder: String, now: ContinuousClock.Instant
     ) -> [IntakeEvent] {

@@ -126,7 +126,7 @@ struct IntakeTracker {
         file.stableSince.advanced(by: policy.settle)
     }
 
-    /// Sniffs settled regular files once per identity and asks for the references of settled sidecars.
+    /// Sniffs settled regular files once per identity and loads the references of settled sidecars.
     mutating func inspectSettledFiles(in folder: String, now: ContinuousClock.Instant) {
         guard var state = folders[folder] else { return }
         let policy = policy(folder)
@@ -164,7 +164,7 @@ struct IntakeTracker {
     }
 }
 
-/// The name of a sidecar without `.yaml`/`.yml`, lowercased; nil for other names.
+/// Returns the name of a sidecar without `.yaml`/`.yml`, lowercased, or nil for other names.
 func sidecarBase(_ name: String) -> String? {
     let lower = name.lowercased()
     if lower.hasSuffix(".yaml") { return String(lower.dropLast(5)) }
@@ -172,8 +172,8 @@ func sidecarBase(_ name: String) -> String? {
     return nil
 }
 
-/// The sidecar base names that pair with `image`: `photo.jpg` pairs with `photo.yaml`, `photo.yml` and
-/// `photo.jpg.yaml`, so its keys are "photo.jpg" and "photo", compared case-insensitively.
+/// Returns the sidecar base names that pair with `image`, lowercased. `photo.jpg` pairs with `photo.yaml`,
+/// `photo.yml` and `photo.jpg.yaml`, so its keys are "photo.jpg" and "photo".
 func pairingKeys(_ image: String) -> [String] {
     let lower = image.lowercased()
     guard let dot = lower.lastIndex(of: "."), dot != lower.startIndex else { return [lower] }

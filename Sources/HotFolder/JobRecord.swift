@@ -93,7 +93,7 @@ struct ProcessIdentity: Equatable {
     }
 }
 
-/// A job id that sorts by claim time: UTC time to the millisecond, then 32 random bits against collisions.
+/// Makes a job id that sorts by claim time: UTC time to the millisecond, then 32 random bits against collisions.
 func makeJobID(now: timespec = currentTime()) -> String {
     var seconds = now.tv_sec
     var parts = tm()

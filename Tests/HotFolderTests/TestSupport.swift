@@ -107,7 +107,7 @@ extension IntakeEvent {
     }
 }
 
-/// A monitor with short timings for wall-clock tests.
+/// Makes a monitor with short timings for wall-clock tests.
 func makeMonitor(
     _ directory: TemporaryDirectory,
     settle: Duration = .milliseconds(300),
