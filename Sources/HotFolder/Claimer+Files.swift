@@ -13,7 +13,8 @@ extension Claimer {
         }
         let prefix = candidate.folder.isEmpty ? "" : candidate.folder + "/"
         for reference in candidate.references where !files.contains(where: { $0.original == reference }) {
-            let claimed = reference.hasPrefix(prefix) ? String(reference.dropFirst(prefix.count)) : ".inbox/" + reference
+            let claimed =
+                reference.hasPrefix(prefix) ? String(reference.dropFirst(prefix.count)) : ".inbox/" + reference
             let linked = candidate.sharedReferences.contains(reference)
             files.append(ClaimedFile(role: .reference, original: reference, claimed: claimed, linked: linked))
         }
@@ -45,7 +46,10 @@ extension Claimer {
                 do {
                     try moveWithoutReplacing(claimed, to: joinPath(inbox, file.original))
                 } catch {
-                    logger.error("Claim rollback failed", ["job.id": job.id, "file.path": file.original, "error": "\(error)"])
+                    logger.error(
+                        "Claim rollback failed",
+                        ["job.id": job.id, "file.path": file.original, "error": "\(error)"]
+                    )
                     return
                 }
             }
@@ -79,7 +83,9 @@ extension Claimer {
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         let synced = fsync(descriptor)
         close(descriptor)
-        guard written == data.count, synced == 0 else { throw .systemCall(call: "write", path: temporary, errno: errno) }
+        guard written == data.count, synced == 0 else {
+            throw .systemCall(call: "write", path: temporary, errno: errno)
+        }
         guard rename(temporary, directory + "/job.json") == 0 else {
             throw .systemCall(call: "rename", path: temporary, errno: errno)
         }

@@ -34,9 +34,17 @@ public struct Claimer: Sendable {
         let id = makeJobID(now: now)
         let directory = processingDirectory + "/" + id
         let record = JobRecord(
-            id: id, inbox: inbox, folder: candidate.folder, files: plannedFiles(candidate),
-            imageIdentity: candidate.identity, claimedAt: iso8601(now), attempt: attempt, ownerPID: owner.pid,
-            ownerStartTime: owner.startTime, bootID: owner.bootID)
+            id: id,
+            inbox: inbox,
+            folder: candidate.folder,
+            files: plannedFiles(candidate),
+            imageIdentity: candidate.identity,
+            claimedAt: iso8601(now),
+            attempt: attempt,
+            ownerPID: owner.pid,
+            ownerStartTime: owner.startTime,
+            bootID: owner.bootID
+        )
         try makeDirectories(directory)
         try writeRecord(record, in: directory)
         let job = ClaimedJob(record: record, directory: directory)

@@ -57,7 +57,11 @@ struct FileStatus: Sendable, Equatable {
         )
         let changeTime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
         return FileStatus(
-            kind: FileKind(mode: info.st_mode), identity: identity, changeTime: changeTime, device: UInt64(info.st_dev))
+            kind: FileKind(mode: info.st_mode),
+            identity: identity,
+            changeTime: changeTime,
+            device: UInt64(info.st_dev)
+        )
     }
 }
 

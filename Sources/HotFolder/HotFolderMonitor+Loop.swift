@@ -7,8 +7,14 @@ import Synchronization
 extension HotFolderMonitor {
     func run(_ output: AsyncStream<IntakeEvent>.Continuation) async {
         var tracker = IntakeTracker(
-            inbox: inbox, ignoreRules: ignoreRules, maxWait: configuration.maxWait,
-            reofferBackoff: configuration.reofferBackoff, logger: logger, policy: policy, references: references)
+            inbox: inbox,
+            ignoreRules: ignoreRules,
+            maxWait: configuration.maxWait,
+            reofferBackoff: configuration.reofferBackoff,
+            logger: logger,
+            policy: policy,
+            references: references
+        )
         var watcherTask = await startWatching()
         var nextFullScan = clock.now
         var nextPoll = clock.now.advanced(by: configuration.pollInterval)
@@ -97,7 +103,8 @@ extension HotFolderMonitor {
             guard type.isRemote else { return false }
             logger.notice(
                 "Inbox is polled because inotify cannot see writes made by other machines on this file system",
-                ["fs.type": type.description, "poll.interval": seconds(configuration.pollInterval)])
+                ["fs.type": type.description, "poll.interval": seconds(configuration.pollInterval)]
+            )
             return true
         } catch {
             logger.warning("File system type unknown, polling the inbox", ["error": "\(error)"])

@@ -33,7 +33,11 @@ public struct IgnoreRules: Sendable {
         let foldersOnly = text.hasSuffix("/")
         let glob = foldersOnly ? String(text.dropLast()) : text
         return Pattern(
-            glob: glob, foldersOnly: foldersOnly, matchesPath: glob.contains("/"), caseInsensitive: caseInsensitive)
+            glob: glob,
+            foldersOnly: foldersOnly,
+            matchesPath: glob.contains("/"),
+            caseInsensitive: caseInsensitive
+        )
     }
 
     /// True when `relativePath` (inbox-relative) or its last component matches a pattern.

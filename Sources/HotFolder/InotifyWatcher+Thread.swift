@@ -112,7 +112,8 @@ extension InotifyWatcher {
         if let wakeDirectory = state.withLock({ $0.wakeDirectory }), event.path.hasPrefix(wakeDirectory) { return }
         guard let (id, subscription) = subscription(containing: event.path) else { return }
         let relative = String(event.path.dropFirst(subscription.root.count)).trimmingCharacters(in: ["/"])
-        guard relative.isEmpty || !subscription.ignoreRules.ignoresAnyComponent(of: relative, isFolder: event.isDirectory)
+        guard
+            relative.isEmpty || !subscription.ignoreRules.ignoresAnyComponent(of: relative, isFolder: event.isDirectory)
         else { return }
 
         if event.isDirectory && event.mask & UInt32(IN_MOVED_FROM) != 0 {

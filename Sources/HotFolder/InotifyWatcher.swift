@@ -73,7 +73,10 @@ public final class InotifyWatcher: Sendable {
         let (id, startThread) = state.withLock { state -> (UInt64, Bool) in
             state.nextID += 1
             state.subscriptions[state.nextID] = Subscription(
-                root: root, ignoreRules: ignoreRules, continuation: continuation)
+                root: root,
+                ignoreRules: ignoreRules,
+                continuation: continuation
+            )
             state.requests.append(.add(state.nextID))
             let start = !state.threadRunning
             state.threadRunning = true

@@ -73,12 +73,16 @@ extension IntakeTracker {
             if images.count >= 2 {
                 let files = [decision.path(sidecarName)] + images.map(decision.path)
                 let reason = RejectionReason.ambiguousSidecar(
-                    sidecar: decision.path(sidecarName), images: images.map(decision.path))
+                    sidecar: decision.path(sidecarName),
+                    images: images.map(decision.path)
+                )
                 decision.propose(.rejected(files: files, reason: reason))
             } else if let image = images.first {
                 let rivals = Set(pairingKeys(image).flatMap { sidecarsByBase[$0] ?? [] }).sorted()
                 decidePair(image: image, sidecar: sidecarName, rivals: rivals, state: state, decision: &decision)
-            } else if decision.now >= settledAt(sidecarFile, policy: decision.policy).advanced(by: decision.policy.orphanTimeout) {
+            } else if decision.now
+                >= settledAt(sidecarFile, policy: decision.policy).advanced(by: decision.policy.orphanTimeout)
+            {
                 let path = decision.path(sidecarName)
                 let reason = RejectionReason.missingImage(sidecar: path, waited: decision.policy.orphanTimeout)
                 decision.propose(.rejected(files: [path], reason: reason), identities: [sidecarFile.status.identity])
@@ -88,7 +92,10 @@ extension IntakeTracker {
 
     /// Decides one image with the single sidecar that names it; `rivals` are all sidecars that name the image.
     func decidePair(
-        image: String, sidecar sidecarName: String, rivals: [String], state: FolderState,
+        image: String,
+        sidecar sidecarName: String,
+        rivals: [String],
+        state: FolderState,
         decision: inout FolderDecision
     ) {
         guard rivals.count == 1 else {
@@ -97,7 +104,10 @@ extension IntakeTracker {
             }
             guard rivals.first == sidecarName, allSettled else { return }
             let files = [decision.path(image)] + rivals.map(decision.path)
-            let reason = RejectionReason.ambiguousImage(image: decision.path(image), sidecars: rivals.map(decision.path))
+            let reason = RejectionReason.ambiguousImage(
+                image: decision.path(image),
+                sidecars: rivals.map(decision.path)
+            )
             decision.propose(.rejected(files: files, reason: reason))
             return
         }
@@ -114,7 +124,12 @@ extension IntakeTracker {
     }
 
     /// Makes the job ready once every file its sidecar names has arrived and settled.
-    func decideReferences(image: String, sidecar sidecarName: String, state: FolderState, decision: inout FolderDecision) {
+    func decideReferences(
+        image: String,
+        sidecar sidecarName: String,
+        state: FolderState,
+        decision: inout FolderDecision
+    ) {
         guard let imageFile = state.files[image], let sidecarFile = state.files[sidecarName],
             let format = imageFile.sniffed?.format
         else { return }
@@ -126,16 +141,25 @@ extension IntakeTracker {
             let deadline = settledAt(sidecarFile, policy: decision.policy).advanced(by: decision.policy.orphanTimeout)
             guard decision.now >= deadline else { return }
             let reason = RejectionReason.missingReference(
-                sidecar: sidecarPath, missing: missing, waited: decision.policy.orphanTimeout)
+                sidecar: sidecarPath,
+                missing: missing,
+                waited: decision.policy.orphanTimeout
+            )
             decision.propose(.rejected(files: [decision.path(image), sidecarPath], reason: reason))
             return
         }
 
         let counts = decision.referenced
         let candidate = JobCandidate(
-            inbox: inbox, folder: decision.folder, image: image, sidecar: sidecarName, references: paths,
-            sharedReferences: Set(paths.filter { (counts[$0] ?? 0) > 1 }), identity: imageFile.status.identity,
-            format: format)
+            inbox: inbox,
+            folder: decision.folder,
+            image: image,
+            sidecar: sidecarName,
+            references: paths,
+            sharedReferences: Set(paths.filter { (counts[$0] ?? 0) > 1 }),
+            identity: imageFile.status.identity,
+            format: format
+        )
         let identities = [imageFile.status.identity, sidecarFile.status.identity] + paths.compactMap(identity(of:))
         decision.propose(.ready(candidate), identities: identities)
     }
@@ -151,7 +175,10 @@ extension IntakeTracker {
             guard !isLeftoverReference(path, identity: file.status.identity) else { continue }
 
             guard let format = sniffed.format else {
-                decision.propose(.rejected(files: [path], reason: .notAnImage(file: path)), identities: [sniffed.identity])
+                decision.propose(
+                    .rejected(files: [path], reason: .notAnImage(file: path)),
+                    identities: [sniffed.identity]
+                )
                 continue
             }
             // NOTE: a mask that settles more than `sidecarWait` before the sidecar naming it arrives becomes a
@@ -163,8 +190,15 @@ extension IntakeTracker {
                 decision.propose(.rejected(files: [path], reason: reason), identities: [file.status.identity])
             } else {
                 let candidate = JobCandidate(
-                    inbox: inbox, folder: decision.folder, image: name, sidecar: nil, references: [],
-                    sharedReferences: [], identity: file.status.identity, format: format)
+                    inbox: inbox,
+                    folder: decision.folder,
+                    image: name,
+                    sidecar: nil,
+                    references: [],
+                    sharedReferences: [],
+                    identity: file.status.identity,
+                    format: format
+                )
                 decision.propose(.ready(candidate), identities: [file.status.identity])
             }
         }
@@ -199,7 +233,9 @@ extension IntakeTracker {
 
     /// Emits proposals that are new or whose back-off has passed, and drops announcements no longer proposed.
     mutating func announce(
-        _ proposals: [AnnouncementKey], folder: String, now: ContinuousClock.Instant
+        _ proposals: [AnnouncementKey],
+        folder: String,
+        now: ContinuousClock.Instant
     ) -> [IntakeEvent] {
         guard var state = folders[folder] else { return [] }
         var next: [AnnouncementKey: ContinuousClock.Instant] = [:]

@@ -130,7 +130,8 @@ struct IntakeTracker {
     mutating func inspectSettledFiles(in folder: String, now: ContinuousClock.Instant) {
         guard var state = folders[folder] else { return }
         let policy = policy(folder)
-        for (name, file) in state.files where file.status.kind == .regular && isSettled(file, policy: policy, now: now) {
+        for (name, file) in state.files where file.status.kind == .regular && isSettled(file, policy: policy, now: now)
+        {
             let relative = joinPath(folder, name)
             if sidecarBase(name) != nil {
                 loadReferences(sidecar: relative, identity: file.status.identity)

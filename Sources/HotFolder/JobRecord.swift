@@ -99,8 +99,15 @@ func makeJobID(now: timespec = currentTime()) -> String {
     var parts = tm()
     gmtime_r(&seconds, &parts)
     let stamp = String(
-        format: "%04d%02d%02dT%02d%02d%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-        parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
+        format: "%04d%02d%02dT%02d%02d%02d.%03dZ",
+        parts.tm_year + 1900,
+        parts.tm_mon + 1,
+        parts.tm_mday,
+        parts.tm_hour,
+        parts.tm_min,
+        parts.tm_sec,
+        Int(now.tv_nsec / 1_000_000)
+    )
     return stamp + "-" + String(format: "%08x", UInt32.random(in: 0...UInt32.max))
 }
 
@@ -115,6 +122,13 @@ func iso8601(_ now: timespec) -> String {
     var parts = tm()
     gmtime_r(&seconds, &parts)
     return String(
-        format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-        parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
+        format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+        parts.tm_year + 1900,
+        parts.tm_mon + 1,
+        parts.tm_mday,
+        parts.tm_hour,
+        parts.tm_min,
+        parts.tm_sec,
+        Int(now.tv_nsec / 1_000_000)
+    )
 }

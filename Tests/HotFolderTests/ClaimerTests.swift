@@ -14,13 +14,23 @@ struct ClaimerTests {
     }
 
     func makeCandidate(
-        folder: String = "", image: String, sidecar: String? = nil, references: [String] = [],
+        folder: String = "",
+        image: String,
+        sidecar: String? = nil,
+        references: [String] = [],
         shared: Set<String> = []
     ) throws -> JobCandidate {
         let status = try #require(try FileStatus.lstat(inbox.url(joinPath(folder, image))))
         return JobCandidate(
-            inbox: inbox.path, folder: folder, image: image, sidecar: sidecar, references: references,
-            sharedReferences: shared, identity: status.identity, format: .png)
+            inbox: inbox.path,
+            folder: folder,
+            image: image,
+            sidecar: sidecar,
+            references: references,
+            sharedReferences: shared,
+            identity: status.identity,
+            format: .png
+        )
     }
 
     func claimFolders() -> [String] {
@@ -33,8 +43,12 @@ struct ClaimerTests {
         inbox.writePNG("team/masks/autumn.png")
         inbox.writePNG("shared/logo.png")
         let candidate = try makeCandidate(
-            folder: "team", image: "autumn.jpg", sidecar: "autumn.yaml",
-            references: ["team/masks/autumn.png", "shared/logo.png"], shared: ["shared/logo.png"])
+            folder: "team",
+            image: "autumn.jpg",
+            sidecar: "autumn.yaml",
+            references: ["team/masks/autumn.png", "shared/logo.png"],
+            shared: ["shared/logo.png"]
+        )
 
         let job = try #require(try makeClaimer().claim(candidate, attempt: 2))
 
@@ -129,9 +143,11 @@ struct ClaimerTests {
         #expect(throws: HotFolderError.destinationExists(path: inbox.url("taken.png"))) {
             try makeClaimer().releaseToInbox(job)
         }
-        #expect(HotFolderError.destinationExists(path: "/in/taken.png").description
-            == "cannot move the job back because '/in/taken.png' already exists in the inbox; "
-            + "move or rename that file, then release the job again")
+        #expect(
+            HotFolderError.destinationExists(path: "/in/taken.png").description
+                == "cannot move the job back because '/in/taken.png' already exists in the inbox; "
+                + "move or rename that file, then release the job again"
+        )
     }
 
     @Test func stateOnOtherFileSystem() throws {
@@ -141,9 +157,11 @@ struct ClaimerTests {
         #expect(throws: HotFolderError.crossDevice(inbox: inbox.path, stateDirectory: shm)) {
             try Claimer(inbox: inbox.path, stateDirectory: shm, logger: makeLogger().0)
         }
-        #expect(HotFolderError.crossDevice(inbox: "/in", stateDirectory: "/state").description
-            == "state folder '/state' is on another file system than inbox '/in'; "
-            + "claims need an atomic rename, so put the state folder on the inbox's file system")
+        #expect(
+            HotFolderError.crossDevice(inbox: "/in", stateDirectory: "/state").description
+                == "state folder '/state' is on another file system than inbox '/in'; "
+                + "claims need an atomic rename, so put the state folder on the inbox's file system"
+        )
     }
 
     @Test func staleClaimsFindDeadOwners() throws {
@@ -152,12 +170,20 @@ struct ClaimerTests {
         let sleeper = try startSleeper()
         defer { sleeper.terminate() }
         var owners: [String: (JobRecord) -> JobRecord] = [:]
-        owners["dead-pid"] = { var r = $0; r.ownerPID = dead; return r }
-        owners["reused-pid"] = { var r = $0; r.ownerStartTime += 1; return r }
-        owners["old-boot"] = { var r = $0; r.bootID = "00000000-0000-0000-0000-000000000000"; return r }
+        owners["dead-pid"] = {
+            var r = $0; r.ownerPID = dead; return r
+        }
+        owners["reused-pid"] = {
+            var r = $0; r.ownerStartTime += 1; return r
+        }
+        owners["old-boot"] = {
+            var r = $0; r.bootID = "00000000-0000-0000-0000-000000000000"; return r
+        }
         owners["live-self"] = { $0 }
-        owners["live-other"] = { var r = $0; r.ownerPID = sleeper.processIdentifier
-            r.ownerStartTime = ProcessIdentity.startTime(of: sleeper.processIdentifier) ?? 0; return r }
+        owners["live-other"] = {
+            var r = $0; r.ownerPID = sleeper.processIdentifier
+            r.ownerStartTime = ProcessIdentity.startTime(of: sleeper.processIdentifier) ?? 0; return r
+        }
         var jobs: [String: String] = [:]
         for (name, change) in owners {
             inbox.writePNG("\(name).png")

@@ -14,8 +14,14 @@ struct IntakeTrackerTests {
         references: @escaping @Sendable (String) throws -> [String] = { _ in [] }
     ) -> IntakeTracker {
         IntakeTracker(
-            inbox: inbox.path, ignoreRules: IgnoreRules(), maxWait: .seconds(120), reofferBackoff: .seconds(30),
-            logger: makeLogger().0, policy: { _ in policy }, references: references)
+            inbox: inbox.path,
+            ignoreRules: IgnoreRules(),
+            maxWait: .seconds(120),
+            reofferBackoff: .seconds(30),
+            logger: makeLogger().0,
+            policy: { _ in policy },
+            references: references
+        )
     }
 
     /// Observes the whole inbox, then decides every folder, like one full scan of the monitor.
@@ -66,8 +72,10 @@ struct IntakeTrackerTests {
         #expect(events.compactMap(\.candidate).isEmpty)
         #expect(events.count == 1)
         #expect(events.first?.rejection?.reason == .neverStable(file: "scan.png", maxWait: .seconds(120)))
-        #expect(events.first?.rejection?.reason.description
-            == "never-stable: 'scan.png' kept changing for 120 s; finish writing it, then touch or drop it again")
+        #expect(
+            events.first?.rejection?.reason.description
+                == "never-stable: 'scan.png' kept changing for 120 s; finish writing it, then touch or drop it again"
+        )
     }
 
     @Test(arguments: ["photo.yaml", "photo.yml", "photo.jpg.yaml", "PHOTO.YAML", "photo.JPG.yml"])
@@ -94,9 +102,11 @@ struct IntakeTrackerTests {
         #expect(events.count == 1)
         let rejection = try #require(events.first?.rejection)
         #expect(rejection.files == ["photo.yaml", "photo.jpg", "photo.png"])
-        #expect(rejection.reason.description
-            == "ambiguous sidecar: 'photo.yaml' matches 'photo.jpg' and 'photo.png'; "
-            + "name the sidecar after one image with its extension, such as 'photo.jpg.yaml'")
+        #expect(
+            rejection.reason.description
+                == "ambiguous sidecar: 'photo.yaml' matches 'photo.jpg' and 'photo.png'; "
+                + "name the sidecar after one image with its extension, such as 'photo.jpg.yaml'"
+        )
     }
 
     @Test func twoSidecarsForOneImage() throws {
@@ -108,8 +118,10 @@ struct IntakeTrackerTests {
         let events = try scan(&tracker, every: .seconds(3), times: 3)
 
         #expect(events.count == 1)
-        #expect(events.first?.rejection?.reason
-            == .ambiguousImage(image: "photo.png", sidecars: ["photo.png.yaml", "photo.yaml"]))
+        #expect(
+            events.first?.rejection?.reason
+                == .ambiguousImage(image: "photo.png", sidecars: ["photo.png.yaml", "photo.yaml"])
+        )
     }
 
     @Test func distinctSidecarsPerExtension() throws {
@@ -136,8 +148,10 @@ struct IntakeTrackerTests {
 
         #expect(beforeDeadline.isEmpty)
         #expect(afterDeadline.count == 1)
-        #expect(afterDeadline.first?.rejection?.reason.description
-            == "missing sidecar: no sidecar for 'lonely.png' arrived within 30 s, and this folder requires one")
+        #expect(
+            afterDeadline.first?.rejection?.reason.description
+                == "missing sidecar: no sidecar for 'lonely.png' arrived within 30 s, and this folder requires one"
+        )
     }
 
     @Test func requiredSidecarArrivesLate() throws {
@@ -161,8 +175,10 @@ struct IntakeTrackerTests {
         let events = try scan(&tracker, every: .seconds(10), times: 8)
 
         #expect(events.count == 1)
-        #expect(events.first?.rejection?.reason.description
-            == "missing image: no image for sidecar 'orphan.yaml' arrived within 60 s")
+        #expect(
+            events.first?.rejection?.reason.description
+                == "missing image: no image for sidecar 'orphan.yaml' arrived within 60 s"
+        )
     }
 
     @Test func maskIsWaitedForAndTravels() throws {
@@ -190,8 +206,10 @@ struct IntakeTrackerTests {
 
         #expect(events.count == 1)
         #expect(events.first?.rejection?.files == ["photo.png", "photo.yaml"])
-        #expect(events.first?.rejection?.reason.description
-            == "missing referenced file: 'mask.png' named by 'photo.yaml' did not arrive or settle within 60 s")
+        #expect(
+            events.first?.rejection?.reason.description
+                == "missing referenced file: 'mask.png' named by 'photo.yaml' did not arrive or settle within 60 s"
+        )
     }
 
     @Test func sharedMaskIsMarkedShared() throws {
@@ -235,9 +253,10 @@ struct IntakeTrackerTests {
 
     @Test func junkAndRecipesIgnored() throws {
         var tracker = makeTracker()
-        for name in [".photo.yaml.swp", "._photo.png", ".DS_Store", "Thumbs.db", "photo.png.part", "x.tmp",
-            "kontextd.recipe.yaml", "@eaDir/photo.png/thumb.png", "team/kontextd.recipe.yml"]
-        {
+        for name in [
+            ".photo.yaml.swp", "._photo.png", ".DS_Store", "Thumbs.db", "photo.png.part", "x.tmp",
+            "kontextd.recipe.yaml", "@eaDir/photo.png/thumb.png", "team/kontextd.recipe.yml",
+        ] {
             inbox.write(name, text: "junk")
         }
 
@@ -255,8 +274,10 @@ struct IntakeTrackerTests {
 
         let reasons = Set(events.compactMap(\.rejection?.reason))
         #expect(reasons == [.specialFile(file: "pipe.jpg", kind: .fifo), .symbolicLink(file: "link.jpg")])
-        #expect(RejectionReason.symbolicLink(file: "link.jpg").description
-            == "symbolic link: 'link.jpg' is a link, and links in the inbox are not followed; copy the file itself")
+        #expect(
+            RejectionReason.symbolicLink(file: "link.jpg").description
+                == "symbolic link: 'link.jpg' is a link, and links in the inbox are not followed; copy the file itself"
+        )
     }
 
     @Test func reofferedOnlyAfterBackoff() throws {

@@ -23,7 +23,9 @@ final class TemporaryDirectory: Sendable {
     func write(_ relative: String, _ bytes: [UInt8]) {
         let target = url(relative)
         try? FileManager.default.createDirectory(
-            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: (target as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         _ = FileManager.default.createFile(atPath: target, contents: Data(bytes))
     }
 
@@ -115,8 +117,17 @@ func makeMonitor(
     configuration: MonitorConfiguration = MonitorConfiguration(tickInterval: .milliseconds(50)),
     references: @escaping @Sendable (String) throws -> [String] = { _ in [] }
 ) -> HotFolderMonitor {
-    let policy = FolderPolicy(settle: settle, sidecarRequired: false, sidecarWait: sidecarWait, orphanTimeout: .seconds(30))
+    let policy = FolderPolicy(
+        settle: settle,
+        sidecarRequired: false,
+        sidecarWait: sidecarWait,
+        orphanTimeout: .seconds(30)
+    )
     return HotFolderMonitor(
-        inbox: directory.path, configuration: configuration, logger: makeLogger().0, policy: { _ in policy },
-        references: references)
+        inbox: directory.path,
+        configuration: configuration,
+        logger: makeLogger().0,
+        policy: { _ in policy },
+        references: references
+    )
 }
