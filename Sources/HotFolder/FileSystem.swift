@@ -86,7 +86,12 @@ func listDirectory(_ path: String) throws(HotFolderError) -> [String]? {
 
 /// Joins path components with "/", skipping empty ones, so the inbox root folder can be "".
 func joinPath(_ parts: String...) -> String {
-    parts.filter { !$0.isEmpty }.joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+    var result = ""
+    for part in parts where !part.isEmpty {
+        if !result.isEmpty && !result.hasSuffix("/") { result += "/" }
+        result += part
+    }
+    return result
 }
 
 /// Splits an inbox-relative path into its folder and file name.

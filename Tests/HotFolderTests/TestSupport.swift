@@ -5,13 +5,13 @@ import Testing
 
 @testable import HotFolder
 
-/// A fresh folder under /tmp, removed when the value is released.
+/// A fresh folder under `base` (/tmp by default), removed when the value is released.
 final class TemporaryDirectory: Sendable {
     let path: String
 
-    init(_ label: String = "hotfolder") {
-        var template = Array("/tmp/kontextd-test-\(label).XXXXXX".utf8CString)
-        // mkdtemp only fails when /tmp is unusable, and then no test here can run.
+    init(_ label: String = "hotfolder", base: String = "/tmp") {
+        var template = Array("\(base)/kontextd-test-\(label).XXXXXX".utf8CString)
+        // mkdtemp only fails when the base folder is unusable, and then no test here can run.
         path = String(cString: mkdtemp(&template)!)
     }
 
