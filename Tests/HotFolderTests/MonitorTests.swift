@@ -14,7 +14,7 @@ struct MonitorTests {
     static func readyCount(_ events: [IntakeEvent]) -> Int { events.compactMap(\.candidate).count }
 
     @Test func tempNameThenRename() async throws {
-        let monitor = makeMonitor(inbox, sidecarWait: .seconds(1))
+        let monitor = makeMonitor(inbox, sidecarWait: .seconds(2))
         let directory = inbox
 
         let events = await collectEvents(
@@ -40,7 +40,8 @@ struct MonitorTests {
     }
 
     @Test func slowWriterWaitsForLastChunk() async throws {
-        let monitor = makeMonitor(inbox)
+        // Pauses of 100 ms against a settle time of 1 s leave room for a slow scheduler on a busy machine.
+        let monitor = makeMonitor(inbox, settle: .seconds(1))
         let directory = inbox
 
         let events = await collectEvents(
@@ -60,7 +61,7 @@ struct MonitorTests {
     }
 
     @Test func reopenAndAppendGivesOneJob() async throws {
-        let monitor = makeMonitor(inbox)
+        let monitor = makeMonitor(inbox, settle: .seconds(1))
         let directory = inbox
         let photo = Array(FileManager.default.contents(atPath: Fixtures.photo("colorfulcups.jpg")) ?? Data())
 
