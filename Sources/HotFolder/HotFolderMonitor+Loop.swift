@@ -1,0 +1,175 @@
+internal import CInotifyTools
+import DaemonSupport
+import Foundation
+import Synchronization
+
+/// The monitor's main loop and its handling of watcher events.
+extension HotFolderMonitor {
+    func run(_ output: AsyncStream<IntakeEvent>.Continuation) async {
+        var tracker = IntakeTracker(
+            inbox: inbox,
+            ignoreRules: ignoreRules,
+            maxWait: configuration.maxWait,
+            reofferBackoff: configuration.reofferBackoff,
+            logger: logger,
+            policy: policy,
+            references: references
+        )
+        var watcherTask = await startWatching()
+        var nextFullScan = clock.now
+        var nextPoll = clock.now.advanced(by: configuration.pollInterval)
+        logger.notice("Monitor started")
+
+        while !Task.isCancelled {
+            var pending = work.withLock { work -> Work in
+                defer { (work.folders, work.subtrees, work.fullScan) = ([], [], false) }
+                return work
+            }
+            let now = clock.now
+            if pending.rootLost && watcherTask != nil && FileManager.default.fileExists(atPath: inbox) {
+                watcherTask?.cancel()
+                work.withLock { $0.rootLost = false }
+                watcherTask = await startWatching()
+                pending.fullScan = true
+            }
+            if now >= nextFullScan { pending.fullScan = true }
+            if now >= nextPoll {
+                pending.subtrees.formUnion(pending.polledSubtrees)
+                nextPoll = now.advanced(by: configuration.pollInterval)
+            }
+            if pending.fullScan {
+                pending.subtrees = [""]
+                nextFullScan = now.advanced(by: jittered(configuration.scanInterval))
+            }
+
+            for event in evaluate(pending, tracker: &tracker, now: now) { output.yield(event) }
+            try? await Task.sleep(for: configuration.tickInterval)
+        }
+        watcherTask?.cancel()
+        logger.notice("Monitor stopped")
+    }
+
+    /// Observes the folders `pending` names (subtrees recursively), then decides every folder holding files.
+    func evaluate(_ pending: Work, tracker: inout IntakeTracker, now: ContinuousClock.Instant) -> [IntakeEvent] {
+        var queue = Array(pending.subtrees)
+        var observed = Set<String>()
+        while let folder = queue.popLast() {
+            guard observed.insert(folder).inserted else { continue }
+            queue += observe(folder, tracker: &tracker, now: now)
+        }
+        for folder in pending.folders.union(tracker.foldersWithFiles) where !observed.contains(folder) {
+            observe(folder, tracker: &tracker, now: now)
+            observed.insert(folder)
+        }
+
+        var events: [IntakeEvent] = []
+        for folder in tracker.foldersWithFiles.sorted() {
+            events += tracker.decide(folder: folder, now: now)
+        }
+        return events
+    }
+
+    @discardableResult
+    func observe(_ folder: String, tracker: inout IntakeTracker, now: ContinuousClock.Instant) -> [String] {
+        do {
+            return try tracker.observe(folder: folder, now: now)
+        } catch {
+            logger.warning("Folder scan failed", ["folder": folder, "error": "\(error)"])
+            return []
+        }
+    }
+
+    /// Subscribes to the shared watcher unless the inbox must be polled, and waits until the watches exist.
+    func startWatching() async -> Task<Void, Never>? {
+        guard !mustPoll() else {
+            _ = work.withLock { $0.polledSubtrees.insert("") }
+            return nil
+        }
+        work.withLock { $0.watching = false }
+        let events = InotifyWatcher.shared.subscribe(root: inbox, ignoreRules: ignoreRules)
+        let task = Task { [self] in
+            for await event in events { handle(event) }
+        }
+        for _ in 0..<500 where !work.withLock({ $0.watching }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return task
+    }
+
+    func mustPoll() -> Bool {
+        if configuration.forcePolling { return true }
+        do {
+            let type = try FileSystemType.of(inbox)
+            guard type.isRemote else { return false }
+            logger.notice(
+                "Inbox is polled because inotify cannot see writes made by other machines on this file system",
+                ["fs.type": type.description, "poll.interval": seconds(configuration.pollInterval)]
+            )
+            return true
+        } catch {
+            logger.warning("File system type unknown, polling the inbox", ["error": "\(error)"])
+            return true
+        }
+    }
+
+    /// Turns one watcher event into work for the loop.
+    func handle(_ event: WatchEvent) {
+        switch event {
+        case .watching:
+            work.withLock { $0.watching = true }
+        case .overflow:
+            let count = work.withLock { work -> Int in
+                work.fullScan = true
+                work.overflowCount += 1
+                return work.overflowCount
+            }
+            logger.warning("Event queue overflowed, rescanning", ["overflow.count": "\(count)"])
+        case .watchFailed(let directory, let code):
+            watchFailed(directory: directory, errno: code)
+        case .changed(let change):
+            changed(change)
+        }
+    }
+
+    func changed(_ change: InotifyEvent) {
+        guard let relative = relativePath(change.path) else { return }
+        let rootMask = UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_IGNORED)
+        work.withLock { work in
+            if relative.isEmpty {
+                if change.mask & rootMask != 0 { work.rootLost = true }
+                work.fullScan = true
+            } else if change.isDirectory {
+                work.subtrees.insert(relative)
+                work.folders.insert(splitPath(relative).folder)
+            } else {
+                work.folders.insert(splitPath(relative).folder)
+            }
+        }
+    }
+
+    // TODO: retry failed watches with a back-off; for now a subtree stays polled until the monitor restarts.
+    func watchFailed(directory: String, errno code: Int32) {
+        let relative = relativePath(directory) ?? ""
+        let isLimit = code == ENOSPC || code == EMFILE
+        let (isNew, firstLimit) = work.withLock { work -> (Bool, Bool) in
+            work.subtrees.insert(relative)
+            let firstLimit = isLimit && !work.limitWarned
+            if isLimit { work.limitWarned = true }
+            return (work.polledSubtrees.insert(relative).inserted, firstLimit)
+        }
+        guard isNew else { return }
+        var metadata = ["folder": relative, "error": errnoDescription(code)]
+        if firstLimit {
+            metadata["fix"] = "raise fs.inotify.max_user_watches (ENOSPC) or fs.inotify.max_user_instances (EMFILE)"
+            logger.warning("Watch limit reached, polling this subtree. Raise fs.inotify.max_user_watches", metadata)
+        } else if isLimit {
+            logger.info("Watch limit reached, polling this subtree", metadata)
+        } else {
+            logger.warning("Watch could not be added, polling this subtree", metadata)
+        }
+    }
+
+    func jittered(_ interval: Duration) -> Duration {
+        interval * Double.random(in: 0.9...1.1)
+    }
+}
