@@ -3,7 +3,8 @@ internal import DaemonSupport
 /// Walks the configuration's node tree and builds a `DaemonConfiguration`, reporting problems as it goes.
 struct ConfigurationReader {
     static let keys = [
-        "watches", "workers", "settle", "sidecar_wait", "orphan_timeout", "scan_interval", "max_wait", "ignore",
+        "watches", "workers", "settle", "sidecar_wait", "sidecar_grace", "orphan_timeout", "scan_interval", "max_wait",
+        "stop_timeout", "ignore",
         "originals", "max_megapixels", "log_level", "status_file", "retry", "backends", "default_backend",
     ]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -56,6 +57,12 @@ struct ConfigurationReader {
         }
         if let node = fields["sidecar_wait"], let value = seconds(node, "sidecar_wait", 0...86_400, default: 30) {
             configuration.sidecarWait = value
+        }
+        if let node = fields["sidecar_grace"], let value = seconds(node, "sidecar_grace", 0...3600, default: 3) {
+            configuration.sidecarGrace = value
+        }
+        if let node = fields["stop_timeout"], let value = seconds(node, "stop_timeout", 1...3600, default: 60) {
+            configuration.stopTimeout = value
         }
         if let node = fields["orphan_timeout"], let value = seconds(node, "orphan_timeout", 1...604_800, default: 300) {
             configuration.orphanTimeout = value

@@ -75,6 +75,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var settle = 2.0
     /// How long an image waits for a required sidecar, and a sidecar for its image.
     public var sidecarWait = 30.0
+    /// How long an image in a folder where sidecars are optional waits for one before it runs without.
+    public var sidecarGrace = 3.0
+    /// How long SIGTERM waits for running jobs before it cancels them and returns them to their inbox.
+    public var stopTimeout = 60.0
     /// How long a file whose partner never arrives stays before it goes to the failed folder.
     public var orphanTimeout = 300.0
     /// Seconds between full scans of every inbox.

@@ -42,7 +42,7 @@ final class Daemon: Sendable {
             logger: logger
         )
         self.watches = try configuration.watches.map { try WatchRuntime(watch: $0, configuration: configuration, logger: logger) }
-        self.stopDeadline = .seconds(60)
+        self.stopDeadline = .milliseconds(Int64(configuration.stopTimeout * 1000))
     }
 
     /// Runs until SIGTERM or SIGINT; returns the process exit status.

@@ -58,6 +58,8 @@ final class RecipeCache: Sendable {
 
     private let inbox: String
     private let defaults: FolderPolicy
+    private let sidecarWait: Duration
+    private let sidecarGrace: Duration
     private let entries = Mutex<[String: Entry]>([:])
     private static let lifetime = Duration.seconds(5)
 
@@ -69,6 +71,8 @@ final class RecipeCache: Sendable {
             sidecarWait: .seconds(configuration.sidecarWait),
             orphanTimeout: .seconds(configuration.orphanTimeout)
         )
+        self.sidecarWait = .milliseconds(Int64(configuration.sidecarWait * 1000))
+        self.sidecarGrace = .milliseconds(Int64(configuration.sidecarGrace * 1000))
     }
 
     /// The merged recipes of `folder`, or the error of the first invalid one.
@@ -90,12 +94,14 @@ final class RecipeCache: Sendable {
     /// Intake rules of `folder`: the configuration's defaults under the recipes' `intake:` keys.
     func policy(for folder: String) -> FolderPolicy {
         var policy = defaults
-        guard case .success(let cascade) = cascade(for: folder), let intake = cascade.instruction.intake else {
-            return policy
+        var sidecarWait = self.sidecarWait
+        if case .success(let cascade) = cascade(for: folder), let intake = cascade.instruction.intake {
+            if let required = intake.sidecarRequired { policy.sidecarRequired = required }
+            if let wait = intake.sidecarWaitSeconds { sidecarWait = .milliseconds(Int64(wait * 1000)) }
+            if let settle = intake.settleSeconds { policy.settle = .milliseconds(Int64(settle * 1000)) }
         }
-        if let required = intake.sidecarRequired { policy.sidecarRequired = required }
-        if let wait = intake.sidecarWaitSeconds { policy.sidecarWait = .milliseconds(Int64(wait * 1000)) }
-        if let settle = intake.settleSeconds { policy.settle = .milliseconds(Int64(settle * 1000)) }
+        // The monitor's wait also applies to optional sidecars; there it is the short grace period.
+        policy.sidecarWait = policy.sidecarRequired ? sidecarWait : sidecarGrace
         return policy
     }
 

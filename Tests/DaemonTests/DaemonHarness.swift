@@ -99,7 +99,10 @@ final class DaemonHarness: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "NOTIFY_SOCKET")
-        environment["JOURNAL_STREAM"] = journal ? "0:0" : nil
+        // The daemon writes journald's `<N>` prefixes only when JOURNAL_STREAM names its standard error.
+        var status = stat()
+        stat(stderrPath, &status)
+        environment["JOURNAL_STREAM"] = journal ? "\(status.st_dev):\(status.st_ino)" : nil
         process.environment = environment
         try process.run()
         self.process = process

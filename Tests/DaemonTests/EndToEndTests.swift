@@ -33,7 +33,7 @@ struct EndToEndTests {
         try daemon.drop(text: sidecar, as: "kite.yaml")
         try daemon.drop(photo: "kite.jpg", as: "kite.jpg")
 
-        let output = daemon.outbox + "/kite.png"
+        let output = daemon.outbox + "/kite-edited.png"
         let logPath = daemon.outbox + "/kite.job.json"
         #expect(DaemonHarness.waitUntil(timeout: 120) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
         #expect(daemon.stop() == 0)
@@ -87,8 +87,8 @@ struct EndToEndTests {
         try daemon.drop(photo: "path.jpg", as: "path.jpg", folder: "web")
         try daemon.drop(photo: "autumn.jpg", as: "autumn.jpg", folder: "web/thumbs")
 
-        let png = daemon.outbox + "/web/path.png"
-        let webp = daemon.outbox + "/web/thumbs/autumn.webp"
+        let png = daemon.outbox + "/web/path-edited.png"
+        let webp = daemon.outbox + "/web/thumbs/autumn-edited.webp"
         #expect(DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: png) && FileManager.default.fileExists(atPath: webp)
         }, "\(daemon.log)")
@@ -200,7 +200,7 @@ struct EndToEndTests {
 
         let results = DaemonHarness.files(under: daemon.outbox).filter { !$0.hasPrefix("originals/") && $0.hasSuffix(".png") }
         #expect(results.count == count)
-        #expect(!results.contains { $0.contains("-2.png") })
+        #expect(results.allSatisfy { $0.hasSuffix("-edited.png") })
         #expect(DaemonHarness.files(under: daemon.failed).isEmpty)
     }
 

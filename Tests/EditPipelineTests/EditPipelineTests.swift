@@ -64,7 +64,7 @@ struct EditPipelineTests {
         #expect(request.mask == nil)
         let output = try decode(try #require(result.outputs.first))
         #expect(output.width == 2560 && output.height == 1600)
-        #expect(result.outputs.first?.name == "autumn.jpg")
+        #expect(result.outputs.first?.name == "autumn-edited.jpg")
     }
 
     @Test func variantsProduceOneOutputPerSeed() async throws {
@@ -77,7 +77,7 @@ struct EditPipelineTests {
 
         let result = await Fixtures.makePipeline([backend]).run(job, recipe: Instruction(), recipeFiles: [])
 
-        #expect(result.outputs.map(\.name) == ["v-1.png", "v-2.png", "v-3.png"])
+        #expect(result.outputs.map(\.name) == ["v-edited-1.png", "v-edited-2.png", "v-edited-3.png"])
         #expect(backend.received.map(\.seed) == [7, 8, 9])
         #expect(result.log.seeds == [7, 8, 9])
     }
@@ -122,7 +122,7 @@ struct EditPipelineTests {
         let result = await Fixtures.makePipeline([PaintBackend()]).run(job, recipe: recipe, recipeFiles: ["/x/kontextd.recipe.yaml"])
 
         let output = try #require(result.outputs.first)
-        #expect(output.name == "r.jpg")
+        #expect(output.name == "r-edited.jpg")
         let decoded = try ImageDecoder.decode(output.bytes)
         #expect(decoded.format == .jpeg)
         #expect(decoded.image.width == 160)

@@ -48,16 +48,16 @@ struct JobDeliveryTests {
 
         let outputs = try JobDelivery(watch: setup.folders, originals: .keep).deliverSuccess(result, job: setup.job)
 
-        #expect(outputs == [setup.folders.outbox + "/team/p.png"])
+        #expect(outputs == [setup.folders.outbox + "/team/p-edited.png"])
         #expect(files(under: setup.folders.outbox) == [
             "team/originals/20261204T000000.000Z-0001/p.png",
             "team/originals/20261204T000000.000Z-0001/p.yaml",
+            "team/p-edited.png",
             "team/p.job.json",
-            "team/p.png",
         ])
         #expect(!FileManager.default.fileExists(atPath: setup.claim.directory))
         let log = try JobLog.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: setup.folders.outbox + "/team/p.job.json"))))
-        #expect(log.outputs.map(\.name) == ["p.png"])
+        #expect(log.outputs.map(\.name) == ["p-edited.png"])
         #expect(log.outcome == "succeeded")
     }
 
@@ -65,14 +65,14 @@ struct JobDeliveryTests {
         let setup = try Setup()
         defer { setup.remove() }
         try FileManager.default.createDirectory(atPath: setup.folders.outbox + "/team", withIntermediateDirectories: true)
-        try Data("older result".utf8).write(to: URL(fileURLWithPath: setup.folders.outbox + "/team/p.png"))
+        try Data("older result".utf8).write(to: URL(fileURLWithPath: setup.folders.outbox + "/team/p-edited.png"))
         let result = await setup.run()
 
         let outputs = try JobDelivery(watch: setup.folders, originals: .delete).deliverSuccess(result, job: setup.job)
 
-        #expect(outputs == [setup.folders.outbox + "/team/p-2.png"])
-        #expect(try String(contentsOfFile: setup.folders.outbox + "/team/p.png", encoding: .utf8) == "older result")
-        #expect(files(under: setup.folders.outbox) == ["team/p-2.png", "team/p.job.json", "team/p.png"])
+        #expect(outputs == [setup.folders.outbox + "/team/p-edited-2.png"])
+        #expect(try String(contentsOfFile: setup.folders.outbox + "/team/p-edited.png", encoding: .utf8) == "older result")
+        #expect(files(under: setup.folders.outbox) == ["team/p-edited-2.png", "team/p-edited.png", "team/p.job.json"])
     }
 
     @Test func resumeFinishesInterruptedDelivery() async throws {
@@ -90,7 +90,7 @@ struct JobDeliveryTests {
 
         #expect(resumed)
         #expect(plan.moves.count == 2)
-        #expect(files(under: setup.folders.outbox).contains("team/p.png"))
+        #expect(files(under: setup.folders.outbox).contains("team/p-edited.png"))
         #expect(!files(under: setup.folders.outbox).contains { $0.hasSuffix(".tmp") })
         #expect(!FileManager.default.fileExists(atPath: setup.claim.directory))
     }
