@@ -164,7 +164,7 @@ public struct EditPipeline: Sendable {
             let scaled = rgb.kontextScaled()
             let result = try await callBackend(backend, image: scaled, mask: nil, step: step, seed: seed, job: job, log: &log)
             stopwatch.lap("backend", into: &log)
-            edited = result.resized(width: image.width, height: image.height)
+            edited = result.scaledToFill(width: image.width, height: image.height)
         }
         stopwatch.lap("stitch", into: &log)
         return image.layout.hasAlpha ? edited.withAlpha(of: image) : edited
@@ -248,10 +248,11 @@ public struct EditPipeline: Sendable {
 
     // MARK: - Size and encoding
 
+    /// Scales to the pass's `size`: the output is not a model input, so sides are not rounded to 16,
+    /// and a different aspect ratio is reached by a centred crop, never by stretching.
     private func resizeToFinalSize(_ image: Image, spec: SizeSpec) -> Image {
-        let target = spec.imagingSize.resolve(width: image.width, height: image.height)
-        guard target.width != image.width || target.height != image.height else { return image }
-        return image.resized(width: target.width, height: target.height, filter: .lanczos3)
+        let target = spec.imagingSize.resolve(width: image.width, height: image.height, multiple: 1)
+        return image.scaledToFill(width: target.width, height: target.height)
     }
 
     private func encode(

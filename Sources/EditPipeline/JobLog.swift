@@ -71,15 +71,33 @@ public struct JobLog: Sendable, Codable, Equatable {
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Self.timestampFormatter().string(from: date))
+        }
         // NOTE: encoding plain value types with ISO-8601 dates cannot fail; an empty log is a safe fallback.
         let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
         return [UInt8](data) + [0x0A]
     }
 
+    /// ISO 8601 in UTC with milliseconds, such as `2026-12-04T20:30:02.068Z`.
+    static func timestampFormatter() -> ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }
+
     public static func decode(_ bytes: [UInt8]) throws -> JobLog {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = Self.timestampFormatter().date(from: text) else {
+                throw DecodingError.dataCorrupted(
+                    DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "invalid timestamp '\(text)'")
+                )
+            }
+            return date
+        }
         return try decoder.decode(JobLog.self, from: Data(bytes))
     }
 }

@@ -20,8 +20,8 @@ public enum TargetSize: Sendable, Equatable {
     /// Returns the output size for an input of `width` × `height`.
     ///
     /// `.keep` and `.exact` return their size unchanged. The other forms round each side to the nearest
-    /// multiple of 16, and never below 16.
-    public func resolve(width: Int, height: Int) -> (width: Int, height: Int) {
+    /// multiple of `multiple` (16 by default, for the model; 1 for a final output size), and never below it.
+    public func resolve(width: Int, height: Int, multiple: Int = granularity) -> (width: Int, height: Int) {
         precondition(width > 0 && height > 0, "An input size needs a positive width and height")
         switch self {
         case .keep:
@@ -33,22 +33,21 @@ public enum TargetSize: Sendable, Equatable {
         case let .aspect(aspectWidth, aspectHeight, longEdge):
             let edge = Double(longEdge ?? max(width, height))
             let ratio = Double(aspectWidth) / Double(aspectHeight)
-            return ratio >= 1 ? Self.rounded(edge, edge / ratio) : Self.rounded(edge * ratio, edge)
+            return ratio >= 1 ? Self.rounded(edge, edge / ratio, multiple) : Self.rounded(edge * ratio, edge, multiple)
         case let .longEdge(edge):
             let scale = Double(edge) / Double(max(width, height))
-            return Self.rounded(Double(width) * scale, Double(height) * scale)
+            return Self.rounded(Double(width) * scale, Double(height) * scale, multiple)
         case let .megapixels(megapixels):
             let scale = (megapixels * 1024 * 1024 / Double(width * height)).squareRoot()
-            return Self.rounded(Double(width) * scale, Double(height) * scale)
+            return Self.rounded(Double(width) * scale, Double(height) * scale, multiple)
         }
     }
 
-    private static func rounded(_ width: Double, _ height: Double) -> (width: Int, height: Int) {
-        (roundedToGranularity(width), roundedToGranularity(height))
+    private static func rounded(_ width: Double, _ height: Double, _ multiple: Int) -> (width: Int, height: Int) {
+        (rounded(width, toMultipleOf: multiple), rounded(height, toMultipleOf: multiple))
     }
 
-    private static func roundedToGranularity(_ value: Double) -> Int {
-        let multiple = Double(granularity)
-        return max(granularity, Int((value / multiple).rounded()) * granularity)
+    private static func rounded(_ value: Double, toMultipleOf multiple: Int) -> Int {
+        max(multiple, Int((value / Double(multiple)).rounded()) * multiple)
     }
 }

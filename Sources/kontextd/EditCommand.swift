@@ -72,12 +72,8 @@ struct EditCommand {
         let workspace = try EditWorkspace(input: input, sidecar: sidecar, extraFiles: extraFiles)
         defer { workspace.remove() }
 
-        var recipe = Instruction()
-        if let format = OutputSpec.Format(rawValue: Self.formatName(forPath: output)) {
-            recipe.output = OutputSpec(format: format)
-        }
         let overrides = try parseOverrides()
-        let result = await pipeline.run(workspace.job, recipe: recipe, recipeFiles: [], overrides: overrides)
+        let result = await pipeline.run(workspace.job, recipe: Instruction(), recipeFiles: [], overrides: overrides)
         if let logPath {
             try Data(result.log.encoded()).write(to: URL(fileURLWithPath: logPath))
         }
@@ -90,8 +86,13 @@ struct EditCommand {
     }
 
     private func parseOverrides() throws -> Instruction? {
-        guard !overrideLines.isEmpty else { return nil }
-        let text = overrideLines.joined(separator: "\n") + "\n"
+        var lines = overrideLines
+        let format = Self.formatName(forPath: output)
+        if format != "same" {
+            lines.append("output:\n  format: \(format)")
+        }
+        guard !lines.isEmpty else { return nil }
+        let text = lines.joined(separator: "\n") + "\n"
         return try InstructionParser(kind: .sidecar).parse(Array(text.utf8), fileName: "command line").instruction
     }
 

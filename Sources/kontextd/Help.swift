@@ -36,8 +36,9 @@ enum Help {
     static let edit = """
         Usage: kontextd edit INPUT -o OUTPUT [options]
 
-        Runs one job through the daemon's pipeline and writes the result to OUTPUT (the extension
-        chooses the format unless the sidecar sets one). Exits non-zero with the reason on failure.
+        Runs one job through the daemon's pipeline and writes the result to OUTPUT. The extension of
+        OUTPUT (.jpg, .png, .webp) sets the format, over any `output.format` in the sidecar; other
+        extensions keep the sidecar's or the input's format. Exits non-zero with the reason on failure.
 
         Options:
           -o, --output PATH   where to write the result (required; an existing file is not replaced)

@@ -32,8 +32,8 @@ struct CommandTests {
 
         #expect(result.status == 0, "\(result.stderr)")
         let image = try ImageDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))).image
-        #expect(image.width == 1248)
-        #expect(image.height == 832)
+        #expect(image.width == 1328)
+        #expect(image.height == 800)
     }
 
     @Test func editPromptOnFillFails() throws {
