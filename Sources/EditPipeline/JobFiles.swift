@@ -55,7 +55,7 @@ struct JobFiles {
         guard !path.hasPrefix("/") else {
             throw JobFailure(
                 stage: .instruction,
-                message: "path '\(path)' is absolute; name files relative to the sidecar, inside the inbox"
+                message: "\(sidecarLabel)'\(path)' is absolute; name files relative to the sidecar, inside the inbox"
             )
         }
         let joined = [folder, sidecarDirectory, path].filter { !$0.isEmpty }.joined(separator: "/")
@@ -65,7 +65,7 @@ struct JobFiles {
                 guard !components.isEmpty else {
                     throw JobFailure(
                         stage: .instruction,
-                        message: "path '\(path)' leaves the inbox; name files relative to the sidecar, inside the inbox"
+                        message: "\(sidecarLabel)'\(path)' leaves the inbox; name files relative to the sidecar, inside the inbox"
                     )
                 }
                 components.removeLast()
@@ -79,11 +79,16 @@ struct JobFiles {
         guard let bytes = contents[claimed] else {
             throw JobFailure(
                 stage: .instruction,
-                message: "'\(path)' named in the sidecar did not arrive with the job; put it beside the sidecar "
+                message: "\(sidecarLabel)'\(path)' did not arrive with the job; put it beside the sidecar "
                     + "before the sidecar wait ends, or correct the path"
             )
         }
         return bytes
+    }
+
+    /// The start of a message about a path in the sidecar, in the `file: error:` form of parse errors.
+    private var sidecarLabel: String {
+        sidecar.map { "\(($0.name as NSString).lastPathComponent): error: path " } ?? "path "
     }
 
     /// The seed used when the instruction gives none: derived from the image's bytes, so the same

@@ -93,7 +93,8 @@ struct InstructionReader {
     mutating func readInstruction(_ node: YAMLNode, prefix: String, isChainEntry: Bool) -> Instruction {
         var instruction = Instruction()
         let mappingPath = prefix.isEmpty ? nil : String(prefix.dropLast())
-        guard let fields = schema.fields(of: node, path: mappingPath, allowed: Self.topLevelKeys) else {
+        let listed = kind == .recipe ? Self.topLevelKeys : Self.topLevelKeys.filter { $0 != "intake" }
+        guard let fields = schema.fields(of: node, path: mappingPath, allowed: Self.topLevelKeys, listed: listed) else {
             return instruction
         }
         if isChainEntry {

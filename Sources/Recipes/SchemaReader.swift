@@ -11,7 +11,10 @@ struct SchemaReader {
     }
 
     /// Returns a mapping's known pairs, reporting keys outside `allowed` and values that are not mappings.
-    mutating func fields(of node: YAMLNode, path: String?, allowed: [String]) -> Fields? {
+    ///
+    /// `listed` names the keys an unknown-key message offers, when some allowed keys are only rejected
+    /// later with a message of their own (such as `intake` in a sidecar).
+    mutating func fields(of node: YAMLNode, path: String?, allowed: [String], listed: [String]? = nil) -> Fields? {
         guard let pairs = node.pairs else {
             let name = path.map { "'\($0)'" } ?? "the top level"
             collector.error(
@@ -23,7 +26,7 @@ struct SchemaReader {
         var known: [YAMLPair] = []
         for pair in pairs {
             guard allowed.contains(pair.name) else {
-                collector.error(unknownKeyMessage(pair.name, path: path, allowed: allowed), at: pair.key)
+                collector.error(unknownKeyMessage(pair.name, path: path, allowed: listed ?? allowed), at: pair.key)
                 continue
             }
             known.append(pair)

@@ -18,7 +18,10 @@ struct RunCommand {
         do {
             configuration = try ConfigurationLoader.load(explicitPath: configPath ?? DaemonConfiguration.defaultPath)
         } catch {
-            baseLogger.critical("Configuration is invalid", ["error": "\(error)"])
+            for diagnostic in error.diagnostics(file: configPath ?? DaemonConfiguration.defaultPath) {
+                printError(diagnostic.description)
+            }
+            baseLogger.critical("Configuration is invalid; run 'kontextd check' for every problem")
             return 78
         }
         guard !configuration.watches.isEmpty else {

@@ -199,7 +199,7 @@ struct EditPipelineTests {
 
         let result = await Fixtures.makePipeline([PaintBackend()]).run(job, recipe: Instruction(), recipeFiles: [])
 
-        #expect(result.failure?.message == "path '../../etc/shadow' leaves the inbox; name files relative to the sidecar, inside the inbox")
+        #expect(result.failure?.message == "e.yaml: error: path '../../etc/shadow' leaves the inbox; name files relative to the sidecar, inside the inbox")
     }
 
     @Test func jobLogRecordsInputsAndTimings() async throws {

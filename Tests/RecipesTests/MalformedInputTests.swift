@@ -137,7 +137,7 @@ struct MalformedInputTests {
             .sidecar,
             "style: noir\n",
             "photo.yaml:1:1: error: unknown key 'style'; valid keys are prompt, mask, size, seed, variants, seeds, "
-                + "steps, guidance, inpaint, images, chain, backend, output, intake"
+                + "steps, guidance, inpaint, images, chain, backend, output"
         ),
         MalformedCase(
             "camel case key",
