@@ -43,9 +43,15 @@ enum FileOperations {
     }
 
     /// `preferred`, or `stem-2.ext`, `stem-3.ext`, … for the first name that is free in `folder`.
-    static func availableName(in folder: String, preferred: String, reserved: Set<String>) throws(FileOperationError) -> String {
-        let stem = OutputNaming.stem(of: preferred)
-        let suffix = String(preferred.dropFirst(stem.count))
+    /// `suffix` is the part kept at the end (by default the last extension, such as `.jpg`).
+    static func availableName(
+        in folder: String,
+        preferred: String,
+        suffix explicitSuffix: String? = nil,
+        reserved: Set<String>
+    ) throws(FileOperationError) -> String {
+        let suffix = explicitSuffix ?? String(preferred.dropFirst(OutputNaming.stem(of: preferred).count))
+        let stem = String(preferred.dropLast(suffix.count))
         var candidate = preferred
         var version = 1
         while exists(folder + "/" + candidate) || reserved.contains(candidate) {

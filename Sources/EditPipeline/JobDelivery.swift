@@ -62,6 +62,7 @@ public struct JobDelivery: Sendable {
             let logName = try FileOperations.availableName(
                 in: folder,
                 preferred: OutputNaming.stem(of: (job.imageName as NSString).lastPathComponent) + ".job.json",
+                suffix: ".job.json",
                 reserved: reserved
             )
             let logTemporary = try FileOperations.writeTemporary(log.encoded(), in: folder, for: logName, jobID: job.id)
