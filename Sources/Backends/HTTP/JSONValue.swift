@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A JSON document as a value: ComfyUI graphs, history entries and WebSocket messages.
 ///
