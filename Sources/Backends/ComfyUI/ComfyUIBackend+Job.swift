@@ -78,7 +78,7 @@ extension ComfyUIBackend {
         let deadline = ContinuousClock.now + timeouts.job
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else { throw .jobTimedOut(server: client.name, seconds: Int(timeouts.job.components.seconds)) }
+            guard remaining > .zero else { throw .jobTimedOut(server: client.name, timeout: timeouts.job) }
             let event = await channel.nextEvent(for: promptID, timeout: min(timeouts.pollInterval, remaining))
             if case .failed(let type, let data)? = event {
                 throw Self.failure(type: type, data: data, server: client.name)

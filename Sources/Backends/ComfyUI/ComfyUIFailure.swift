@@ -14,7 +14,7 @@ enum ComfyUIFailure: Error, Equatable, CustomStringConvertible {
     case interrupted(server: String, node: String)
     /// The prompt vanished from both queue and history, as after a server restart.
     case queueLost(server: String, promptID: String)
-    case jobTimedOut(server: String, seconds: Int)
+    case jobTimedOut(server: String, timeout: Duration)
     case noOutput(server: String, node: String)
     case undecodableOutput(server: String, file: String, detail: String)
     case noServerAvailable(detail: String)
@@ -40,8 +40,8 @@ enum ComfyUIFailure: Error, Equatable, CustomStringConvertible {
             "ComfyUI server \(server) interrupted the job at node \(node)"
         case .queueLost(let server, let promptID):
             "ComfyUI server \(server) lost prompt \(promptID) (it is in neither the queue nor the history; the server probably restarted)"
-        case .jobTimedOut(let server, let seconds):
-            "ComfyUI server \(server) did not finish the job within \(seconds) s"
+        case .jobTimedOut(let server, let timeout):
+            "ComfyUI server \(server) did not finish the job within \(timeout)"
         case .noOutput(let server, let node):
             "ComfyUI server \(server) finished the job, but output node \(node) produced no image"
         case .undecodableOutput(let server, let file, let detail):

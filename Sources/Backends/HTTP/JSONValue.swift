@@ -1,4 +1,3 @@
-import Foundation
 
 /// A JSON document as a value: ComfyUI graphs, history entries and WebSocket messages.
 ///
@@ -65,61 +64,72 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     public var isNull: Bool { self == .null }
 }
 
-extension JSONValue: Codable {
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(UInt64.self) {
-            self = .unsignedInteger(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .double(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .integer(let value): try container.encode(value)
-        case .unsignedInteger(let value): try container.encode(value)
-        case .double(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
-    }
-}
-
 extension JSONValue {
-    /// Parses a UTF-8 JSON document; returns nil when `bytes` is not valid JSON.
+    /// Parses a UTF-8 JSON document (RFC 8259); returns nil when `bytes` is not valid JSON.
+    ///
+    /// Numbers written with a fraction or exponent stay `.double` and others stay integers, so a
+    /// workflow's `1.0` is sent back as `1.0`, as Python's `json` module would.
     public static func parse<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        var parser = JSONParser(bytes: Array(bytes))
+        return parser.parseDocument()
     }
 
     /// The document as compact UTF-8 JSON with sorted keys, so equal values give equal bytes.
     public var serialized: [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // NOTE: encoding a JSONValue only fails for a non-finite double, which no graph contains;
-        // such a value is written as null rather than crashing the daemon.
-        let data = (try? encoder.encode(self)) ?? Data("null".utf8)
-        return [UInt8](data)
+        var output: [UInt8] = []
+        write(to: &output)
+        return output
     }
 
     /// The document as a JSON string.
     public var serializedString: String {
         String(decoding: serialized, as: UTF8.self)
+    }
+
+    private func write(to output: inout [UInt8]) {
+        switch self {
+        case .null: output += Array("null".utf8)
+        case .bool(let value): output += Array((value ? "true" : "false").utf8)
+        case .integer(let value): output += Array(String(value).utf8)
+        case .unsignedInteger(let value): output += Array(String(value).utf8)
+        case .double(let value):
+            // JSON has no NaN or infinity; ComfyUI's json module would reject them, so write null.
+            output += Array((value.isFinite ? "\(value)" : "null").utf8)
+        case .string(let value): Self.writeString(value, to: &output)
+        case .array(let values):
+            output.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                value.write(to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            for (index, key) in members.keys.sorted().enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                Self.writeString(key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                members[key]?.write(to: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func writeString(_ value: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output += Array("\\\"".utf8)
+            case UInt8(ascii: "\\"): output += Array("\\\\".utf8)
+            case 0x0A: output += Array("\\n".utf8)
+            case 0x0D: output += Array("\\r".utf8)
+            case 0x09: output += Array("\\t".utf8)
+            case 0..<0x20:
+                let hex = String(byte, radix: 16)
+                output += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
     }
 }
