@@ -30,20 +30,10 @@ extension FakeComfyUI {
         sendEvent("execution_start", .object(["prompt_id": .string(id), "timestamp": timestamp()]), to: prompt.clientID)
         sendEvent("execution_cached", .object(["nodes": .array([]), "prompt_id": .string(id), "timestamp": timestamp()]), to: prompt.clientID)
 
-        let settings = state.withLock { $0.settings }
-        let interruptedAt = sleepUnlessInterrupted(settings.processingTime, promptID: id)
-        // A restart (stop) abandons the running prompt without any event or history entry.
-        guard isCurrent(generation) else { return }
-
         var messages: [JSONValue] = [event("execution_start", ["prompt_id": .string(id), "timestamp": timestamp()])]
         var outputs: [String: JSONValue] = [:]
         var failure: (type: String, data: JSONValue)?
-        if interruptedAt {
-            failure = ("execution_interrupted", .object([
-                "prompt_id": .string(id), "node_id": .string(samplerID(prompt.graph)), "node_type": .string("KSampler"),
-                "executed": .array([]), "timestamp": timestamp(),
-            ]))
-        } else if let scripted = scriptedError(for: prompt.graph) {
+        if let scripted = scriptedError(for: prompt.graph) {
             failure = ("execution_error", executionErrorData(scripted, prompt: prompt))
         } else {
             do {
@@ -54,6 +44,19 @@ extension FakeComfyUI {
                     prompt: prompt))
             }
         }
+
+        // The prompt occupies the worker for `processingTime` in all, the image work above included.
+        let processingTime = state.withLock { $0.settings.processingTime }
+        let remaining = started.duration(to: .now) < processingTime ? processingTime - started.duration(to: .now) : .zero
+        if sleepUnlessInterrupted(remaining, promptID: id) {
+            outputs = [:]
+            failure = ("execution_interrupted", .object([
+                "prompt_id": .string(id), "node_id": .string(samplerID(prompt.graph)), "node_type": .string("KSampler"),
+                "executed": .array([]), "timestamp": timestamp(),
+            ]))
+        }
+        // A restart (stop) abandons the running prompt without any event or history entry.
+        guard isCurrent(generation) else { return }
         finish(prompt, messages: &messages, outputs: outputs, failure: failure, started: started, generation: generation)
     }
 

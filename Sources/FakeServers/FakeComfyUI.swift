@@ -99,31 +99,44 @@ public final class FakeComfyUI: Sendable {
     /// Starts listening and starts the worker threads.
     public func start() throws(LoopbackServerError) {
         try server.start()
-        let (generation, workers) = state.withLock { ($0.generation, $0.settings.concurrency) }
+        startWorkers(generation: state.withLock { $0.generation })
+    }
+
+    private func startWorkers(generation: Int) {
+        let workers = state.withLock { $0.settings.concurrency }
         for _ in 0..<workers {
             let thread = Thread { [self] in workerLoop(generation: generation) }
             thread.start()
         }
     }
 
-    /// Stops the server as a crash does: connections close, queue and history are gone.
-    /// Uploaded input files stay, as they are files on the server's disk.
+    /// Stops the server as a crash does: connections close, later ones are refused, and the queue
+    /// and history are gone. Uploaded input files stay, as they are files on the server's disk.
     public func stop() {
         server.stop()
-        state.withLock { state in
+        forgetQueueAndHistory()
+    }
+
+    /// Restarts with no downtime a client could notice: open connections close, the queue and the
+    /// history are gone, and the listener keeps accepting on the same port.
+    public func restart() {
+        server.closeConnections()
+        let generation = forgetQueueAndHistory()
+        startWorkers(generation: generation)
+    }
+
+    @discardableResult
+    private func forgetQueueAndHistory() -> Int {
+        let generation = state.withLock { state in
             state.generation += 1
             state.pending = []
             state.running = [:]
             state.history = [:]
             state.sockets = [:]
+            return state.generation
         }
         for _ in 0..<8 { workAvailable.signal() }
-    }
-
-    /// Stops and starts again on the same port, losing the queue and the history.
-    public func restart() throws(LoopbackServerError) {
-        stop()
-        try start()
+        return generation
     }
 
     /// Changes settings while running (processing time, delays, limits).

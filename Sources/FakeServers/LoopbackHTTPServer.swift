@@ -97,6 +97,15 @@ public final class LoopbackHTTPServer: Sendable {
         for socket in sockets { socket.shutdown() }
     }
 
+    /// Closes every open connection (WebSockets included) but keeps listening.
+    public func closeConnections() {
+        let sockets = state.withLock { state in
+            defer { state.connections = [:] }
+            return Array(state.connections.values)
+        }
+        for socket in sockets { socket.shutdown() }
+    }
+
     private static func listen(port: Int) throws(LoopbackServerError) -> Socket {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard descriptor >= 0 else { throw .bindFailed(port: port, message: String(cString: strerror(errno))) }

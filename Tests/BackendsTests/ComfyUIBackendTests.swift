@@ -52,6 +52,13 @@ enum ComfyUITestKit {
             guidance: 2.5, outputWidth: image.width, outputHeight: image.height)
     }
 
+    /// Waits until the fake runs a prompt, plus 50 ms so the `POST /prompt` answer has gone out
+    /// and the client is waiting for the prompt's end.
+    static func waitUntilRunning(_ fake: FakeComfyUI) async throws {
+        while fake.queueLength == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+
     static func inverted(_ image: Image) -> [UInt8] {
         image.pixels.map { 255 - $0 }
     }

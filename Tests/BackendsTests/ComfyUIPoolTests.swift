@@ -40,8 +40,8 @@ struct ComfyUIPoolTests {
         let request = ComfyUITestKit.makeRequest(index: 5)
 
         async let result = backend.edit(request)
-        while fake.queueLength == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        try fake.restart()
+        try await ComfyUITestKit.waitUntilRunning(fake)
+        fake.restart()
         let image = try await result.image
 
         #expect(image.pixels == ComfyUITestKit.inverted(request.image))
@@ -58,8 +58,8 @@ struct ComfyUIPoolTests {
         defer { backend.shutdown() }
 
         async let error = ComfyUITestKit.editError(backend, ComfyUITestKit.makeRequest())
-        while fake.queueLength == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        try fake.restart()
+        try await ComfyUITestKit.waitUntilRunning(fake)
+        fake.restart()
         let failure = try #require(await error)
 
         #expect(failure.isTransient)

@@ -53,7 +53,10 @@ extension ComfyUIBackend {
         do {
             entry = try await waitForCompletion(promptID: promptID, client: client, channel: channel)
         } catch {
-            if case .jobTimedOut = error { await client.cancel(promptID: promptID) }
+            switch error {
+            case .jobTimedOut, .cancelled: await client.cancel(promptID: promptID)
+            default: break
+            }
             throw error
         }
         return try await fetchOutput(entry, node: outputNode, client: client)
@@ -79,6 +82,7 @@ extension ComfyUIBackend {
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { throw .jobTimedOut(server: client.name, timeout: timeouts.job) }
+            guard !Task.isCancelled else { throw .cancelled(server: client.name) }
             let event = await channel.nextEvent(for: promptID, timeout: min(timeouts.pollInterval, remaining))
             if case .failed(let type, let data)? = event {
                 throw Self.failure(type: type, data: data, server: client.name)

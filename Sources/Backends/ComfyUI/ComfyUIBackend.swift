@@ -88,6 +88,7 @@ public final class ComfyUIBackend: EditBackend {
             } catch {
                 pool.release(lease)
                 lastFailure = error
+                if case .cancelled = error { throw error.backendError }
                 guard error.backendError.isTransient else {
                     logger.error("ComfyUI job failed", ["job.id": request.jobID, "server": server, "error": error.description])
                     throw error.backendError

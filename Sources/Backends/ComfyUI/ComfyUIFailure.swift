@@ -18,6 +18,8 @@ enum ComfyUIFailure: Error, Equatable, CustomStringConvertible {
     case noOutput(server: String, node: String)
     case undecodableOutput(server: String, file: String, detail: String)
     case noServerAvailable(detail: String)
+    /// The calling task was cancelled (the daemon is stopping); the prompt was removed from the server.
+    case cancelled(server: String)
 
     var description: String {
         switch self {
@@ -48,6 +50,8 @@ enum ComfyUIFailure: Error, Equatable, CustomStringConvertible {
             "ComfyUI server \(server) returned output '\(file)' that cannot be decoded: \(detail)"
         case .noServerAvailable(let detail):
             "no ComfyUI server is available: \(detail)"
+        case .cancelled(let server):
+            "the job on ComfyUI server \(server) was cancelled"
         }
     }
 

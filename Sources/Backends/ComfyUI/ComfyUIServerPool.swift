@@ -52,6 +52,7 @@ final class ComfyUIServerPool: Sendable {
     func acquire(avoiding: Set<Int>) async throws(ComfyUIFailure) -> Lease {
         var allDownSince: ContinuousClock.Instant?
         while true {
+            guard !Task.isCancelled else { throw .noServerAvailable(detail: "the job was cancelled while waiting for a server") }
             switch choose(avoiding: avoiding) {
             case .lease(let lease):
                 return lease
