@@ -19,7 +19,8 @@ extension FakeComfyUI {
     /// Produces the images of every `SaveImage` node; returns their `outputs` entries for history.
     func saveOutputs(_ graph: JSONValue) throws -> [String: JSONValue] {
         let nodes = graph.objectValue ?? [:]
-        guard let source = firstNode(nodes, "LoadImage"), let sourceName = source["inputs"]?["image"]?.stringValue else {
+        guard let source = firstNode(nodes, "LoadImage"), let sourceName = source["inputs"]?["image"]?.stringValue
+        else {
             throw ImageError.noLoadImage
         }
         let image = try loadImage(sourceName)
@@ -41,13 +42,18 @@ extension FakeComfyUI {
                 let slash = prefix.lastIndex(of: "/")
                 let subfolder = slash.map { String(prefix[..<$0]) } ?? ""
                 let base = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
-                let filename = "\(base)_\(String(repeating: "0", count: max(0, 5 - String(counter).count)))\(counter)_.png"
+                let filename =
+                    "\(base)_\(String(repeating: "0", count: max(0, 5 - String(counter).count)))\(counter)_.png"
                 state.outputs[join(subfolder, filename)] = png
                 return (subfolder, filename)
             }
-            outputs[id] = .object(["images": .array([.object([
-                "filename": .string(filename), "subfolder": .string(subfolder), "type": .string("output"),
-            ])])])
+            outputs[id] = .object([
+                "images": .array([
+                    .object([
+                        "filename": .string(filename), "subfolder": .string(subfolder), "type": .string("output"),
+                    ])
+                ])
+            ])
         }
         return outputs
     }
@@ -95,7 +101,8 @@ extension FakeComfyUI {
             for x in 0..<width {
                 let sourceX = x * image.width / width
                 for channel in 0..<channels {
-                    pixels[(y * width + x) * channels + channel] = image.pixels[(sourceY * image.width + sourceX) * channels + channel]
+                    pixels[(y * width + x) * channels + channel] =
+                        image.pixels[(sourceY * image.width + sourceX) * channels + channel]
                 }
             }
         }

@@ -16,10 +16,19 @@ extension FakeComfyUI {
         }
 
         switch (request.method, path) {
-        case ("GET", "/ws"): return .webSocket { [self] connection in serveWebSocket(connection, clientID: request.query["clientId"]) }
+        case ("GET", "/ws"):
+            return .webSocket { [self] connection in serveWebSocket(connection, clientID: request.query["clientId"]) }
         case ("GET", "/system_stats"): return json(200, systemStats())
-        case ("GET", "/features"): return json(200, .object(["supports_preview_metadata": .bool(true), "max_upload_size": .integer(Int64(server.maximumBodySize))]))
-        case ("GET", "/prompt"): return json(200, .object(["exec_info": .object(["queue_remaining": .integer(Int64(queueLength))])]))
+        case ("GET", "/features"):
+            return json(
+                200,
+                .object([
+                    "supports_preview_metadata": .bool(true),
+                    "max_upload_size": .integer(Int64(server.maximumBodySize)),
+                ])
+            )
+        case ("GET", "/prompt"):
+            return json(200, .object(["exec_info": .object(["queue_remaining": .integer(Int64(queueLength))])]))
         case ("POST", "/prompt"): return postPrompt(request)
         case ("GET", "/queue"): return json(200, queueListing())
         case ("POST", "/queue"): return postQueue(request)
@@ -43,11 +52,23 @@ extension FakeComfyUI {
     }
 
     func json(_ status: Int, _ value: JSONValue) -> HTTPServerReply {
-        .response(HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: value.serialized))
+        .response(
+            HTTPResponse(
+                status: status,
+                headers: HTTPHeaders([("Content-Type", "application/json")]),
+                body: value.serialized
+            )
+        )
     }
 
     func text(_ status: Int, _ body: String) -> HTTPServerReply {
-        .response(HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]), body: Array(body.utf8)))
+        .response(
+            HTTPResponse(
+                status: status,
+                headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]),
+                body: Array(body.utf8)
+            )
+        )
     }
 
     private func systemStats() -> JSONValue {
@@ -56,17 +77,21 @@ extension FakeComfyUI {
                 "os": .string("posix"), "comfyui_version": .string("0.3.64"), "python_version": .string("3.12.3"),
                 "ram_total": .integer(64 << 30), "ram_free": .integer(48 << 30), "embedded_python": .bool(false),
             ]),
-            "devices": .array([.object([
-                "name": .string("cuda:0 Fake GPU"), "type": .string("cuda"), "index": .integer(0),
-                "vram_total": .integer(24 << 30), "vram_free": .integer(20 << 30),
-            ])]),
+            "devices": .array([
+                .object([
+                    "name": .string("cuda:0 Fake GPU"), "type": .string("cuda"), "index": .integer(0),
+                    "vram_total": .integer(24 << 30), "vram_free": .integer(20 << 30),
+                ])
+            ]),
         ])
     }
 
     private func queueListing() -> JSONValue {
         state.withLock { state in
             func item(_ prompt: QueuedPrompt) -> JSONValue {
-                .array([.integer(Int64(prompt.number)), .string(prompt.promptID), prompt.graph, .object([:]), .array([])])
+                .array([
+                    .integer(Int64(prompt.number)), .string(prompt.promptID), prompt.graph, .object([:]), .array([]),
+                ])
             }
             return .object([
                 "queue_running": .array(state.running.values.map(item)),
@@ -97,7 +122,8 @@ extension FakeComfyUI {
         guard let parts = MultipartParser.parse(request.body, contentType: request.headers["Content-Type"] ?? ""),
             let file = parts.first(where: { $0.name == "image" }), let filename = file.filename, !filename.isEmpty
         else { return text(400, "400: Bad Request") }
-        let field = { (name: String) in parts.first { $0.name == name }.map { String(decoding: $0.body, as: UTF8.self) } }
+        let field = { (name: String) in parts.first { $0.name == name }.map { String(decoding: $0.body, as: UTF8.self) }
+        }
         let subfolder = field("subfolder") ?? ""
         let type = field("type") ?? "input"
         guard !subfolder.contains(".."), !subfolder.hasPrefix("/") else { return text(400, "400: Bad Request") }
@@ -120,7 +146,9 @@ extension FakeComfyUI {
 
     private func view(_ request: HTTPServerRequest) -> HTTPServerReply {
         let filename = request.query["filename"] ?? ""
-        guard !filename.isEmpty, !filename.hasPrefix("/"), !filename.contains("..") else { return text(400, "400: Bad Request") }
+        guard !filename.isEmpty, !filename.hasPrefix("/"), !filename.contains("..") else {
+            return text(400, "400: Bad Request")
+        }
         let subfolder = request.query["subfolder"] ?? ""
         guard !subfolder.contains("..") else { return text(403, "403: Forbidden") }
         let type = request.query["type"] ?? "output"
@@ -142,7 +170,10 @@ extension FakeComfyUI {
         }
         let status: JSONValue = .object([
             "type": .string("status"),
-            "data": .object(["status": .object(["exec_info": .object(["queue_remaining": .integer(Int64(queueLength))])]), "sid": .string(id)]),
+            "data": .object([
+                "status": .object(["exec_info": .object(["queue_remaining": .integer(Int64(queueLength))])]),
+                "sid": .string(id),
+            ]),
         ])
         try? connection.send(.text(status.serializedString), deadline: .now + .seconds(5))
         while state.withLock({ $0.generation == generation }) {

@@ -7,12 +7,16 @@ extension FakeComfyUI {
     static let nodeClasses: Set<String> = [
         "UNETLoader", "DualCLIPLoader", "VAELoader", "CLIPTextEncode", "LoadImage", "LoadImageMask",
         "FluxKontextImageScale", "VAEEncode", "ReferenceLatent", "FluxGuidance", "ConditioningZeroOut", "KSampler",
-        "EmptySD3LatentImage", "EmptyLatentImage", "VAEDecode", "SaveImage", "PreviewImage", "ImageStitch", "ImageScale",
+        "EmptySD3LatentImage", "EmptyLatentImage", "VAEDecode", "SaveImage", "PreviewImage", "ImageStitch",
+        "ImageScale",
         "UnetLoaderGGUF", "DualCLIPLoaderGGUF", "InpaintCropImproved", "InpaintStitchImproved", "SetLatentNoiseMask",
     ]
     static let outputClasses: Set<String> = ["SaveImage", "PreviewImage"]
     static let samplers = ["euler", "euler_ancestral", "heun", "dpmpp_2m", "dpmpp_2m_sde", "uni_pc"]
-    static let schedulers = ["simple", "sgm_uniform", "karras", "exponential", "ddim_uniform", "beta", "normal", "linear_quadratic", "kl_optimal"]
+    static let schedulers = [
+        "simple", "sgm_uniform", "karras", "exponential", "ddim_uniform", "beta", "normal", "linear_quadratic",
+        "kl_optimal",
+    ]
 
     func postPrompt(_ request: HTTPServerRequest) -> HTTPServerReply {
         // Malformed JSON is not caught by the real handler, so aiohttp answers 500.
@@ -22,12 +26,21 @@ extension FakeComfyUI {
         }
         let promptID = body["prompt_id"]?.stringValue ?? UUID().uuidString.lowercased()
         guard UUID(uuidString: promptID)?.uuidString.lowercased() == promptID else {
-            return json(400, topLevelError("invalid_prompt_id", "Invalid prompt_id: must be a UUID in canonical lowercase form", promptID))
+            return json(
+                400,
+                topLevelError(
+                    "invalid_prompt_id",
+                    "Invalid prompt_id: must be a UUID in canonical lowercase form",
+                    promptID
+                )
+            )
         }
         for id in graph.keys.sorted() {
             let classType = graph[id]?["class_type"]?.stringValue
             guard let classType, Self.nodeClasses.contains(classType) else {
-                let message = classType.map { "Cannot execute because node \($0) does not exist." } ?? "Cannot execute because a node is missing the class_type property."
+                let message =
+                    classType.map { "Cannot execute because node \($0) does not exist." }
+                    ?? "Cannot execute because a node is missing the class_type property."
                 return json(400, topLevelError("invalid_prompt", message, "Node ID '#\(id)'"))
             }
         }
@@ -38,24 +51,39 @@ extension FakeComfyUI {
         let nodeErrors = validate(graph)
         if !nodeErrors.isEmpty {
             var response = topLevelError("prompt_outputs_failed_validation", "Prompt outputs failed validation", "")
-            if case .object(var fields) = response { fields["node_errors"] = .object(nodeErrors); response = .object(fields) }
+            if case .object(var fields) = response {
+                fields["node_errors"] = .object(nodeErrors); response = .object(fields)
+            }
             return json(400, response)
         }
 
         let number = state.withLock { state in
             state.counter += 1
-            state.pending.append(QueuedPrompt(number: state.counter, promptID: promptID, graph: .object(graph), clientID: body["client_id"]?.stringValue))
+            state.pending.append(
+                QueuedPrompt(
+                    number: state.counter,
+                    promptID: promptID,
+                    graph: .object(graph),
+                    clientID: body["client_id"]?.stringValue
+                )
+            )
             state.receivedGraphs.append(.object(graph))
             state.maximumQueueLength = max(state.maximumQueueLength, state.pending.count + state.running.count)
             return state.counter
         }
         workAvailable.signal()
-        return json(200, .object(["prompt_id": .string(promptID), "number": .integer(Int64(number)), "node_errors": .object([:])]))
+        return json(
+            200,
+            .object(["prompt_id": .string(promptID), "number": .integer(Int64(number)), "node_errors": .object([:])])
+        )
     }
 
     private func topLevelError(_ type: String, _ message: String, _ details: String) -> JSONValue {
         .object([
-            "error": .object(["type": .string(type), "message": .string(message), "details": .string(details), "extra_info": .object([:])]),
+            "error": .object([
+                "type": .string(type), "message": .string(message), "details": .string(details),
+                "extra_info": .object([:]),
+            ]),
             "node_errors": .object([:]),
         ])
     }
@@ -74,7 +102,9 @@ extension FakeComfyUI {
                     return
                 }
                 if !list.contains(value) {
-                    reasons.append(reason("value_not_in_list", "Value not in list", "\(input): '\(value)' not in \(list)", input))
+                    reasons.append(
+                        reason("value_not_in_list", "Value not in list", "\(input): '\(value)' not in \(list)", input)
+                    )
                 }
             }
             switch classType {
@@ -89,25 +119,44 @@ extension FakeComfyUI {
             case "LoadImage", "LoadImageMask":
                 let name = inputs["image"]?.stringValue ?? ""
                 if state.withLock({ $0.inputs[name] == nil }) {
-                    reasons.append(reason("custom_validation_failed", "Custom validation failed for node", "image - Invalid image file: \(name)", "image"))
+                    reasons.append(
+                        reason(
+                            "custom_validation_failed",
+                            "Custom validation failed for node",
+                            "image - Invalid image file: \(name)",
+                            "image"
+                        )
+                    )
                 }
             default: break
             }
             for (input, value) in inputs {
                 guard let link = value.arrayValue, link.count == 2, let source = link[0].stringValue else { continue }
                 if graph[source] == nil {
-                    reasons.append(reason("bad_linked_input", "Bad linked input, must be a length-2 list of [node_id, slot_index]", "\(input), \(source)", input))
+                    reasons.append(
+                        reason(
+                            "bad_linked_input",
+                            "Bad linked input, must be a length-2 list of [node_id, slot_index]",
+                            "\(input), \(source)",
+                            input
+                        )
+                    )
                 }
             }
             if !reasons.isEmpty {
-                errors[id] = .object(["errors": .array(reasons), "dependent_outputs": .array(outputIDs(graph)), "class_type": .string(classType)])
+                errors[id] = .object([
+                    "errors": .array(reasons), "dependent_outputs": .array(outputIDs(graph)),
+                    "class_type": .string(classType),
+                ])
             }
         }
         return errors
     }
 
     private func outputIDs(_ graph: [String: JSONValue]) -> [JSONValue] {
-        graph.keys.sorted().filter { Self.outputClasses.contains(graph[$0]?["class_type"]?.stringValue ?? "") }.map { .string($0) }
+        graph.keys.sorted().filter { Self.outputClasses.contains(graph[$0]?["class_type"]?.stringValue ?? "") }.map {
+            .string($0)
+        }
     }
 
     private func reason(_ type: String, _ message: String, _ details: String, _ input: String) -> JSONValue {

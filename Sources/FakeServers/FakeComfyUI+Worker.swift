@@ -1,7 +1,7 @@
 import Backends
 import Foundation
-import Synchronization
 import Imaging
+import Synchronization
 
 extension FakeComfyUI {
     func workerLoop(generation: Int) {
@@ -27,8 +27,16 @@ extension FakeComfyUI {
     private func run(_ prompt: QueuedPrompt, generation: Int) {
         let started = ContinuousClock.now
         let id = prompt.promptID
-        sendEvent("execution_start", .object(["prompt_id": .string(id), "timestamp": timestamp()]), to: prompt.clientID)
-        sendEvent("execution_cached", .object(["nodes": .array([]), "prompt_id": .string(id), "timestamp": timestamp()]), to: prompt.clientID)
+        sendEvent(
+            "execution_start",
+            .object(["prompt_id": .string(id), "timestamp": timestamp()]),
+            to: prompt.clientID
+        )
+        sendEvent(
+            "execution_cached",
+            .object(["nodes": .array([]), "prompt_id": .string(id), "timestamp": timestamp()]),
+            to: prompt.clientID
+        )
 
         var messages: [JSONValue] = [event("execution_start", ["prompt_id": .string(id), "timestamp": timestamp()])]
         var outputs: [String: JSONValue] = [:]
@@ -39,34 +47,65 @@ extension FakeComfyUI {
             do {
                 outputs = try saveOutputs(prompt.graph)
             } catch {
-                failure = ("execution_error", executionErrorData(
-                    ScriptedExecutionError(trigger: "", classType: "LoadImage", exceptionType: "PIL.UnidentifiedImageError", message: "\(error)"),
-                    prompt: prompt))
+                failure = (
+                    "execution_error",
+                    executionErrorData(
+                        ScriptedExecutionError(
+                            trigger: "",
+                            classType: "LoadImage",
+                            exceptionType: "PIL.UnidentifiedImageError",
+                            message: "\(error)"
+                        ),
+                        prompt: prompt
+                    )
+                )
             }
         }
 
         // The prompt occupies the worker for `processingTime` in all, the image work above included.
         let processingTime = state.withLock { $0.settings.processingTime }
-        let remaining = started.duration(to: .now) < processingTime ? processingTime - started.duration(to: .now) : .zero
+        let remaining =
+            started.duration(to: .now) < processingTime ? processingTime - started.duration(to: .now) : .zero
         if sleepUnlessInterrupted(remaining, promptID: id) {
             outputs = [:]
-            failure = ("execution_interrupted", .object([
-                "prompt_id": .string(id), "node_id": .string(samplerID(prompt.graph)), "node_type": .string("KSampler"),
-                "executed": .array([]), "timestamp": timestamp(),
-            ]))
+            failure = (
+                "execution_interrupted",
+                .object([
+                    "prompt_id": .string(id), "node_id": .string(samplerID(prompt.graph)),
+                    "node_type": .string("KSampler"),
+                    "executed": .array([]), "timestamp": timestamp(),
+                ])
+            )
         }
         // A restart (stop) abandons the running prompt without any event or history entry.
         guard isCurrent(generation) else { return }
-        finish(prompt, messages: &messages, outputs: outputs, failure: failure, started: started, generation: generation)
+        finish(
+            prompt,
+            messages: &messages,
+            outputs: outputs,
+            failure: failure,
+            started: started,
+            generation: generation
+        )
     }
 
     private func finish(
-        _ prompt: QueuedPrompt, messages: inout [JSONValue], outputs: [String: JSONValue],
-        failure: (type: String, data: JSONValue)?, started: ContinuousClock.Instant, generation: Int
+        _ prompt: QueuedPrompt,
+        messages: inout [JSONValue],
+        outputs: [String: JSONValue],
+        failure: (type: String, data: JSONValue)?,
+        started: ContinuousClock.Instant,
+        generation: Int
     ) {
         let id = prompt.promptID
         for (node, output) in outputs.sorted(by: { $0.key < $1.key }) {
-            sendEvent("executed", .object(["node": .string(node), "display_node": .string(node), "output": output, "prompt_id": .string(id)]), to: prompt.clientID)
+            sendEvent(
+                "executed",
+                .object([
+                    "node": .string(node), "display_node": .string(node), "output": output, "prompt_id": .string(id),
+                ]),
+                to: prompt.clientID
+            )
         }
         if let failure {
             messages.append(event(failure.type, failure.data))
@@ -99,7 +138,11 @@ extension FakeComfyUI {
             return true
         }
         guard recorded else { return }
-        sendEvent("executing", .object(["node": .null, "display_node": .null, "prompt_id": .string(id)]), to: prompt.clientID)
+        sendEvent(
+            "executing",
+            .object(["node": .null, "display_node": .null, "prompt_id": .string(id)]),
+            to: prompt.clientID
+        )
     }
 
     /// Sleeps for `duration` in small steps; returns true when `/interrupt` targeted the prompt.
@@ -126,7 +169,8 @@ extension FakeComfyUI {
         return .object([
             "prompt_id": .string(prompt.promptID), "node_id": .string(node), "node_type": .string(scripted.classType),
             "executed": .array([]), "exception_message": .string(scripted.message + "\n"),
-            "exception_type": .string(scripted.exceptionType), "traceback": .array([.string("Traceback (most recent call last):\n")]),
+            "exception_type": .string(scripted.exceptionType),
+            "traceback": .array([.string("Traceback (most recent call last):\n")]),
             "current_inputs": .object([:]), "current_outputs": .array([]), "timestamp": timestamp(),
         ])
     }

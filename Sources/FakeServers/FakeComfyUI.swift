@@ -27,7 +27,9 @@ public final class FakeComfyUI: Sendable {
         /// Whether the WebSocket sends events (false imitates a socket that never delivers them).
         public var sendsEvents = true
         public var diffusionModels = ["flux1-dev-kontext_fp8_scaled.safetensors", "flux1-kontext-dev-Q8_0.gguf"]
-        public var textEncoders = ["clip_l.safetensors", "t5xxl_fp8_e4m3fn_scaled.safetensors", "t5-v1_1-xxl-encoder-Q8_0.gguf"]
+        public var textEncoders = [
+            "clip_l.safetensors", "t5xxl_fp8_e4m3fn_scaled.safetensors", "t5-v1_1-xxl-encoder-Q8_0.gguf",
+        ]
         public var vaes = ["ae.safetensors"]
 
         public init() {}

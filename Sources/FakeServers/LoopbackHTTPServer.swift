@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// One request as the loopback server received it.
@@ -56,7 +56,8 @@ public final class LoopbackHTTPServer: Sendable {
     private let bodyLimit: Mutex<Int>
     private let handler: @Sendable (HTTPServerRequest) -> HTTPServerReply
 
-    package init(maximumBodySize: Int = 100 << 20, handler: @escaping @Sendable (HTTPServerRequest) -> HTTPServerReply) {
+    package init(maximumBodySize: Int = 100 << 20, handler: @escaping @Sendable (HTTPServerRequest) -> HTTPServerReply)
+    {
         self.bodyLimit = Mutex(maximumBodySize)
         self.handler = handler
     }
@@ -118,7 +119,9 @@ public final class LoopbackHTTPServer: Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr = in_addr(s_addr: inet_addr("127.0.0.1"))
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, Glibc.listen(descriptor, 128) == 0 else {
             throw .bindFailed(port: port, message: String(cString: strerror(errno)))
@@ -194,13 +197,37 @@ public final class LoopbackHTTPServer: Sendable {
         let declared = Int(head.headers["Content-Length"] ?? "0") ?? 0
         if declared > limit {
             // Drain the body so the client is not reset while still sending, then answer 413.
-            _ = try? HTTPWire.readBody(headers: head.headers, from: reader, isResponse: false, maximumSize: declared, deadline: deadline)
+            _ = try? HTTPWire.readBody(
+                headers: head.headers,
+                from: reader,
+                isResponse: false,
+                maximumSize: declared,
+                deadline: deadline
+            )
             let text = "Maximum request body size \(limit) exceeded, actual body size \(declared)"
-            return .rejected(HTTPResponse(status: 413, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]), body: Array(text.utf8)))
+            return .rejected(
+                HTTPResponse(
+                    status: 413,
+                    headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]),
+                    body: Array(text.utf8)
+                )
+            )
         }
-        let body = try HTTPWire.readBody(headers: head.headers, from: reader, isResponse: false, maximumSize: limit, deadline: deadline)
+        let body = try HTTPWire.readBody(
+            headers: head.headers,
+            from: reader,
+            isResponse: false,
+            maximumSize: limit,
+            deadline: deadline
+        )
         let (path, query) = Self.splitTarget(String(parts[1]))
-        let request = HTTPServerRequest(method: String(parts[0]), path: path, query: query, headers: head.headers, body: body)
+        let request = HTTPServerRequest(
+            method: String(parts[0]),
+            path: path,
+            query: query,
+            headers: head.headers,
+            body: body
+        )
         return .accepted(request)
     }
 
@@ -219,7 +246,12 @@ public final class LoopbackHTTPServer: Sendable {
         return (path, query)
     }
 
-    private func reply(to request: HTTPServerRequest, with reply: HTTPServerReply, reader: BufferedReader, deadline: ContinuousClock.Instant) {
+    private func reply(
+        to request: HTTPServerRequest,
+        with reply: HTTPServerReply,
+        reader: BufferedReader,
+        deadline: ContinuousClock.Instant
+    ) {
         let connection = reader.socket
         switch reply {
         case .response(let response):
@@ -228,7 +260,10 @@ public final class LoopbackHTTPServer: Sendable {
             sendSlowly(response, chunkSize: chunkSize, delay: delay, on: connection)
         case .webSocket(let session):
             guard let key = request.headers["Sec-WebSocket-Key"] else {
-                try? connection.send(encode(HTTPResponse(status: 400, body: Array("missing Sec-WebSocket-Key".utf8))), deadline: deadline)
+                try? connection.send(
+                    encode(HTTPResponse(status: 400, body: Array("missing Sec-WebSocket-Key".utf8))),
+                    deadline: deadline
+                )
                 return
             }
             let headers = HTTPHeaders([
@@ -246,13 +281,21 @@ public final class LoopbackHTTPServer: Sendable {
     private func sendSlowly(_ response: HTTPResponse, chunkSize: Int, delay: Duration, on connection: Socket) {
         var headers = response.headers
         headers.add("Content-Length", String(response.body.count))
-        let head = HTTPWire.serialize(startLine: "HTTP/1.1 \(response.status) \(Self.reason(response.status))", headers: headers, body: [])
+        let head = HTTPWire.serialize(
+            startLine: "HTTP/1.1 \(response.status) \(Self.reason(response.status))",
+            headers: headers,
+            body: []
+        )
         guard (try? connection.send(head, deadline: .now + .seconds(5))) != nil else { return }
         var offset = 0
         while offset < response.body.count {
-            Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds))
+            Thread.sleep(
+                forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds)
+            )
             let end = min(offset + chunkSize, response.body.count)
-            guard (try? connection.send(Array(response.body[offset..<end]), deadline: .now + .seconds(5))) != nil else { return }
+            guard (try? connection.send(Array(response.body[offset..<end]), deadline: .now + .seconds(5))) != nil else {
+                return
+            }
             offset = end
         }
     }
@@ -260,7 +303,11 @@ public final class LoopbackHTTPServer: Sendable {
     private func encode(_ response: HTTPResponse) -> [UInt8] {
         var headers = response.headers
         headers.add("Connection", "close")
-        return HTTPWire.serialize(startLine: "HTTP/1.1 \(response.status) \(Self.reason(response.status))", headers: headers, body: response.body)
+        return HTTPWire.serialize(
+            startLine: "HTTP/1.1 \(response.status) \(Self.reason(response.status))",
+            headers: headers,
+            body: response.body
+        )
     }
 
     static func reason(_ status: Int) -> String {

@@ -31,7 +31,11 @@ enum MultipartParser {
     }
 
     private static func makePart(headers: String, content: [UInt8]) -> MultipartPart? {
-        guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition") }) else {
+        guard
+            let disposition = headers.split(separator: "\r\n").first(where: {
+                $0.lowercased().hasPrefix("content-disposition")
+            })
+        else {
             return nil
         }
         guard let name = parameter("name", in: String(disposition)) else { return nil }
@@ -51,7 +55,9 @@ enum MultipartParser {
         guard needle.count <= haystack.count, start <= haystack.count - needle.count else { return nil }
         var index = start
         while index <= haystack.count - needle.count {
-            if haystack[index] == needle[0] && haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            if haystack[index] == needle[0] && haystack[index..<(index + needle.count)].elementsEqual(needle) {
+                return index
+            }
             index += 1
         }
         return nil

@@ -23,12 +23,13 @@ public enum StoredPNG {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     public static func encode(_ image: Image) -> [UInt8] {
-        let colorType: UInt8 = switch image.layout {
-        case .gray: 0
-        case .grayAlpha: 4
-        case .rgb: 2
-        case .rgba: 6
-        }
+        let colorType: UInt8 =
+            switch image.layout {
+            case .gray: 0
+            case .grayAlpha: 4
+            case .rgb: 2
+            case .rgba: 6
+            }
         var header = bigEndian(UInt32(image.width)) + bigEndian(UInt32(image.height))
         header += [8, colorType, 0, 0, 0]
 
@@ -74,9 +75,12 @@ public enum StoredPNG {
         return Image(width: width, height: height, layout: layout, pixels: pixels)
     }
 
-    private static func unfilter(_ raw: [UInt8], width: Int, height: Int, channels: Int) throws(DecodeError) -> [UInt8] {
+    private static func unfilter(_ raw: [UInt8], width: Int, height: Int, channels: Int) throws(DecodeError) -> [UInt8]
+    {
         let stride = width * channels
-        guard raw.count == (stride + 1) * height else { throw .corrupt("image data has \(raw.count) bytes, expected \((stride + 1) * height)") }
+        guard raw.count == (stride + 1) * height else {
+            throw .corrupt("image data has \(raw.count) bytes, expected \((stride + 1) * height)")
+        }
         var pixels = [UInt8](repeating: 0, count: stride * height)
         for row in 0..<height {
             let filter = raw[row * (stride + 1)]
@@ -127,7 +131,9 @@ public enum StoredPNG {
         while true {
             guard offset + 5 <= stream.count else { throw .corrupt("deflate stream ends early") }
             let blockHeader = stream[offset]
-            guard blockHeader & 0x06 == 0 else { throw .unsupported("compressed deflate blocks (this reader handles stored blocks only)") }
+            guard blockHeader & 0x06 == 0 else {
+                throw .unsupported("compressed deflate blocks (this reader handles stored blocks only)")
+            }
             let length = Int(stream[offset + 1]) | Int(stream[offset + 2]) << 8
             offset += 5
             guard offset + length <= stream.count else { throw .corrupt("stored block runs past the end") }
@@ -135,7 +141,9 @@ public enum StoredPNG {
             offset += length
             if blockHeader & 1 == 1 { break }
         }
-        guard offset + 4 <= stream.count, readUInt32(stream, offset) == adler32(out) else { throw .corrupt("Adler-32 mismatch") }
+        guard offset + 4 <= stream.count, readUInt32(stream, offset) == adler32(out) else {
+            throw .corrupt("Adler-32 mismatch")
+        }
         return out
     }
 
@@ -172,6 +180,7 @@ public enum StoredPNG {
     }
 
     private static func readUInt32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+            | UInt32(bytes[offset + 3])
     }
 }

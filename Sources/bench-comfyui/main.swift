@@ -32,7 +32,10 @@ struct Options {
             case "--workers": workers = value
             case "--size": size = value
             case "--queue-ahead": queueAhead = value
-            default: fatalError("unknown option '\(flag)'; use --jobs, --servers, --job-ms, --workers, --size or --queue-ahead")
+            default:
+                fatalError(
+                    "unknown option '\(flag)'; use --jobs, --servers, --job-ms, --workers, --size or --queue-ahead"
+                )
             }
         }
     }
@@ -56,8 +59,16 @@ func makeImage(index: Int, size: Int) -> Image {
 
 func makeRequest(index: Int, size: Int) -> EditRequest {
     EditRequest(
-        jobID: "bench-\(index)", image: makeImage(index: index, size: size), mask: nil, prompt: "invert it",
-        seed: UInt64(index), steps: 20, guidance: 2.5, outputWidth: size, outputHeight: size)
+        jobID: "bench-\(index)",
+        image: makeImage(index: index, size: size),
+        mask: nil,
+        prompt: "invert it",
+        seed: UInt64(index),
+        steps: 20,
+        guidance: 2.5,
+        outputWidth: size,
+        outputHeight: size
+    )
 }
 
 func startFakes(count: Int, jobTime: Duration) throws -> [FakeComfyUI] {
@@ -72,8 +83,14 @@ func startFakes(count: Int, jobTime: Duration) throws -> [FakeComfyUI] {
 
 func makeBackend(_ fakes: [FakeComfyUI], queueAhead: Int) throws -> ComfyUIBackend {
     let configuration = ComfyUIConfiguration(
-        name: "bench", servers: fakes.map { ComfyUIServer(host: "127.0.0.1", port: $0.port, queueAhead: queueAhead) })
-    return try ComfyUIBackend(configuration: configuration, coding: coding, logger: Logger(label: "bench", handler: DiscardingLogHandler()))
+        name: "bench",
+        servers: fakes.map { ComfyUIServer(host: "127.0.0.1", port: $0.port, queueAhead: queueAhead) }
+    )
+    return try ComfyUIBackend(
+        configuration: configuration,
+        coding: coding,
+        logger: Logger(label: "bench", handler: DiscardingLogHandler())
+    )
 }
 
 /// Runs `jobs` edits with `workers` concurrent callers; returns the wall time.
@@ -86,7 +103,9 @@ func runJobs(_ backend: ComfyUIBackend, jobs: Int, workers: Int, size: Int) asyn
                 while let index = next.take(below: jobs) {
                     let result = try await backend.edit(makeRequest(index: index, size: size))
                     // The fake inverts the image; check the result came from this job.
-                    guard result.image.pixels[0] == 255 - UInt8(index % 256) else { fatalError("job \(index) returned another job's image") }
+                    guard result.image.pixels[0] == 255 - UInt8(index % 256) else {
+                        fatalError("job \(index) returned another job's image")
+                    }
                 }
             }
         }
@@ -133,8 +152,22 @@ fakes.forEach { $0.stop() }
 
 let ideal = seconds(jobTime) * Double(options.jobs) / Double(options.servers)
 let utilisation = seconds(busy) / (seconds(wall) * Double(options.servers))
-print("jobs \(options.jobs), servers \(options.servers), job time \(options.jobMilliseconds) ms, workers \(options.workers), queue ahead \(options.queueAhead), image \(options.size)x\(options.size) RGB")
-print(String(format: "wall time %.3f s, ideal %.3f s (ideal/wall %.1f%%)", seconds(wall), ideal, 100 * ideal / seconds(wall)))
+print(
+    "jobs \(options.jobs), servers \(options.servers), job time \(options.jobMilliseconds) ms, workers \(options.workers), queue ahead \(options.queueAhead), image \(options.size)x\(options.size) RGB"
+)
+print(
+    String(
+        format: "wall time %.3f s, ideal %.3f s (ideal/wall %.1f%%)",
+        seconds(wall),
+        ideal,
+        100 * ideal / seconds(wall)
+    )
+)
 print(String(format: "server utilisation %.1f%% (busy time / (servers x wall time))", 100 * utilisation))
 print(String(format: "extra wall time per job %.1f ms", 1000 * (seconds(wall) - ideal) / Double(options.jobs)))
-print(String(format: "protocol overhead per job, serial, zero job time: %.1f ms", 1000 * seconds(serialTime) / Double(serialJobs)))
+print(
+    String(
+        format: "protocol overhead per job, serial, zero job time: %.1f ms",
+        1000 * seconds(serialTime) / Double(serialJobs)
+    )
+)

@@ -9,7 +9,8 @@ import Testing
 enum ComfyUITestKit {
     static let coding = ComfyUIImageCoding(
         encodePNG: { StoredPNG.encode($0) },
-        decode: { try StoredPNG.decode($0) })
+        decode: { try StoredPNG.decode($0) }
+    )
 
     static func makeFake(_ change: (inout FakeComfyUI.Settings) -> Void = { _ in }) throws -> FakeComfyUI {
         var settings = FakeComfyUI.Settings()
@@ -22,8 +23,13 @@ enum ComfyUITestKit {
 
     static func makeTimeouts() -> ComfyUITimeouts {
         ComfyUITimeouts(
-            request: .seconds(5), transfer: .seconds(5), job: .seconds(10), pollInterval: .milliseconds(100),
-            serverRetryDelay: .milliseconds(200), noServerWait: .seconds(2))
+            request: .seconds(5),
+            transfer: .seconds(5),
+            job: .seconds(10),
+            pollInterval: .milliseconds(100),
+            serverRetryDelay: .milliseconds(200),
+            noServerWait: .seconds(2)
+        )
     }
 
     static func makeBackend(
@@ -35,21 +41,45 @@ enum ComfyUITestKit {
     ) throws -> ComfyUIBackend {
         let servers = fakes.map { ComfyUIServer(host: "127.0.0.1", port: $0.port) }
         let configuration = ComfyUIConfiguration(
-            name: "gpu-pool", servers: servers, graph: graph, timeouts: timeouts, maximumAttempts: maximumAttempts)
-        return try ComfyUIBackend(configuration: configuration, coding: coding, logger: Logger(label: "test", level: .debug, handler: logs))
+            name: "gpu-pool",
+            servers: servers,
+            graph: graph,
+            timeouts: timeouts,
+            maximumAttempts: maximumAttempts
+        )
+        return try ComfyUIBackend(
+            configuration: configuration,
+            coding: coding,
+            logger: Logger(label: "test", level: .debug, handler: logs)
+        )
     }
 
     /// A solid-colour image whose colour encodes `index`, so each job's result can be told apart.
     static func makeImage(index: Int, width: Int = 40, height: Int = 30) -> Image {
         let colour: [UInt8] = [UInt8(index % 256), UInt8((index * 37) % 256), 200]
-        return Image(width: width, height: height, layout: .rgb, pixels: Array((0..<(width * height)).map { _ in colour }.joined()))
+        return Image(
+            width: width,
+            height: height,
+            layout: .rgb,
+            pixels: Array((0..<(width * height)).map { _ in colour }.joined())
+        )
     }
 
-    static func makeRequest(index: Int = 1, prompt: String = "make it red", image: Image? = nil, mask: Mask? = nil) -> EditRequest {
+    static func makeRequest(index: Int = 1, prompt: String = "make it red", image: Image? = nil, mask: Mask? = nil)
+        -> EditRequest
+    {
         let image = image ?? makeImage(index: index)
         return EditRequest(
-            jobID: "job \(index)", image: image, mask: mask, prompt: prompt, seed: 1000 + UInt64(index), steps: 20,
-            guidance: 2.5, outputWidth: image.width, outputHeight: image.height)
+            jobID: "job \(index)",
+            image: image,
+            mask: mask,
+            prompt: prompt,
+            seed: 1000 + UInt64(index),
+            steps: 20,
+            guidance: 2.5,
+            outputWidth: image.width,
+            outputHeight: image.height
+        )
     }
 
     /// Waits until the fake runs a prompt, plus 50 ms so the `POST /prompt` answer has gone out
@@ -115,43 +145,70 @@ struct ComfyUIBackendTests {
     @Test func validationErrorIsPermanentWithNodeMessage() async throws {
         let fake = try ComfyUITestKit.makeFake()
         defer { fake.stop() }
-        let backend = try ComfyUITestKit.makeBackend([fake], graph: .kontext(KontextModelFiles(vae: "missing-vae.safetensors")))
+        let backend = try ComfyUITestKit.makeBackend(
+            [fake],
+            graph: .kontext(KontextModelFiles(vae: "missing-vae.safetensors"))
+        )
         defer { backend.shutdown() }
 
         let error = await ComfyUITestKit.editError(backend, ComfyUITestKit.makeRequest())
 
-        #expect(error == .permanent(
-            "ComfyUI server 127.0.0.1:\(fake.port) rejected the graph: Prompt outputs failed validation; "
-                + "node 3 (VAELoader): Value not in list: vae_name: 'missing-vae.safetensors' not in [\"ae.safetensors\"]"))
+        #expect(
+            error
+                == .permanent(
+                    "ComfyUI server 127.0.0.1:\(fake.port) rejected the graph: Prompt outputs failed validation; "
+                        + "node 3 (VAELoader): Value not in list: vae_name: 'missing-vae.safetensors' not in [\"ae.safetensors\"]"
+                )
+        )
         #expect(fake.jobsRun == 0)
     }
 
     @Test func executionErrorIsPermanentWithNodeMessage() async throws {
         let fake = try ComfyUITestKit.makeFake()
         defer { fake.stop() }
-        fake.scriptExecutionError(.init(
-            trigger: "explode", classType: "VAEDecode", exceptionType: "RuntimeError", message: "Expected 4D input, got 3D"))
+        fake.scriptExecutionError(
+            .init(
+                trigger: "explode",
+                classType: "VAEDecode",
+                exceptionType: "RuntimeError",
+                message: "Expected 4D input, got 3D"
+            )
+        )
         let backend = try ComfyUITestKit.makeBackend([fake])
         defer { backend.shutdown() }
 
         let error = await ComfyUITestKit.editError(backend, ComfyUITestKit.makeRequest(prompt: "please explode"))
 
-        #expect(error == .permanent("ComfyUI server 127.0.0.1:\(fake.port): node 12 (VAEDecode) failed with RuntimeError: Expected 4D input, got 3D"))
+        #expect(
+            error
+                == .permanent(
+                    "ComfyUI server 127.0.0.1:\(fake.port): node 12 (VAEDecode) failed with RuntimeError: Expected 4D input, got 3D"
+                )
+        )
     }
 
     @Test func outOfMemoryIsTransient() async throws {
         let fake = try ComfyUITestKit.makeFake()
         defer { fake.stop() }
-        fake.scriptExecutionError(.init(
-            trigger: "huge", classType: "KSampler", exceptionType: "torch.OutOfMemoryError",
-            message: "Allocation on device 0 would exceed allowed memory. (out of memory)"))
+        fake.scriptExecutionError(
+            .init(
+                trigger: "huge",
+                classType: "KSampler",
+                exceptionType: "torch.OutOfMemoryError",
+                message: "Allocation on device 0 would exceed allowed memory. (out of memory)"
+            )
+        )
         let backend = try ComfyUITestKit.makeBackend([fake], maximumAttempts: 1)
         defer { backend.shutdown() }
 
         let error = await ComfyUITestKit.editError(backend, ComfyUITestKit.makeRequest(prompt: "huge edit"))
 
         #expect(error?.isTransient == true)
-        #expect(error?.description.hasSuffix("node 11 (KSampler) failed with torch.OutOfMemoryError: Allocation on device 0 would exceed allowed memory. (out of memory)") == true)
+        #expect(
+            error?.description.hasSuffix(
+                "node 11 (KSampler) failed with torch.OutOfMemoryError: Allocation on device 0 would exceed allowed memory. (out of memory)"
+            ) == true
+        )
     }
 
     @Test func oversizedUploadIsPermanent() async throws {
@@ -164,7 +221,11 @@ struct ComfyUIBackendTests {
 
         let message = try #require(error?.description)
         #expect(error?.isTransient == false)
-        #expect(message.hasPrefix("ComfyUI server 127.0.0.1:\(fake.port) rejected the upload as too large (Maximum request body size 2000 exceeded, actual body size "))
+        #expect(
+            message.hasPrefix(
+                "ComfyUI server 127.0.0.1:\(fake.port) rejected the upload as too large (Maximum request body size 2000 exceeded, actual body size "
+            )
+        )
         #expect(message.hasSuffix("start the server with a larger --max-upload-size or send a smaller image"))
     }
 
@@ -177,7 +238,12 @@ struct ComfyUIBackendTests {
 
         let error = await ComfyUITestKit.editError(backend, ComfyUITestKit.makeRequest())
 
-        #expect(error == .transient("ComfyUI server 127.0.0.1:\(fake.port) answered HTTP 500 to POST /prompt: 500: scripted failure"))
+        #expect(
+            error
+                == .transient(
+                    "ComfyUI server 127.0.0.1:\(fake.port) answered HTTP 500 to POST /prompt: 500: scripted failure"
+                )
+        )
     }
 
     @Test func refusedConnectionIsTransient() async throws {
@@ -190,7 +256,12 @@ struct ComfyUIBackendTests {
 
         let error = await ComfyUITestKit.editError(backend, ComfyUITestKit.makeRequest())
 
-        #expect(error == .transient("ComfyUI server 127.0.0.1:\(fake.port) is unreachable: connection refused by 127.0.0.1:\(fake.port)"))
+        #expect(
+            error
+                == .transient(
+                    "ComfyUI server 127.0.0.1:\(fake.port) is unreachable: connection refused by 127.0.0.1:\(fake.port)"
+                )
+        )
     }
 
     @Test func jobTimeoutIsTransientAndCancels() async throws {

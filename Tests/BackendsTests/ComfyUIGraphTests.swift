@@ -5,9 +5,17 @@ import Testing
 struct ComfyUIGraphTests {
     func makeValues(width: Int = 64, height: Int = 48, customSize: Bool = false) -> ComfyUIJobValues {
         ComfyUIJobValues(
-            imagePath: "kontextd/job-1.png", maskPath: nil, prompt: "make the car red", seed: UInt64.max - 1,
-            steps: 28, guidance: 2.5, width: width, height: height, usesCustomSize: customSize,
-            filenamePrefix: "kontextd/job-1")
+            imagePath: "kontextd/job-1.png",
+            maskPath: nil,
+            prompt: "make the car red",
+            seed: UInt64.max - 1,
+            steps: 28,
+            guidance: 2.5,
+            width: width,
+            height: height,
+            usesCustomSize: customSize,
+            filenamePrefix: "kontextd/job-1"
+        )
     }
 
     func classType(_ graph: JSONValue, _ id: String) -> String? {
@@ -55,7 +63,10 @@ struct ComfyUIGraphTests {
     }
 
     @Test func customSizeUsesEmptyLatent() {
-        let graph = KontextGraph.make(models: KontextModelFiles(), values: makeValues(width: 1000, height: 523, customSize: true))
+        let graph = KontextGraph.make(
+            models: KontextModelFiles(),
+            values: makeValues(width: 1000, height: 523, customSize: true)
+        )
 
         #expect(classType(graph, "14") == "EmptySD3LatentImage")
         #expect(graph["14"]?["inputs"]?["width"] == .integer(1008))
@@ -84,7 +95,8 @@ struct ComfyUIWorkflowTests {
             prompt: ComfyUINodeInput(node: "6", input: "text"),
             seed: ComfyUINodeInput(node: "3", input: "seed"),
             steps: ComfyUINodeInput(node: "3", input: "steps"),
-            outputNode: outputNode)
+            outputNode: outputNode
+        )
     }
 
     struct BindingCase: Sendable, CustomTestStringConvertible {
@@ -102,11 +114,21 @@ struct ComfyUIWorkflowTests {
         let missingOutput = makeBindings(outputNode: "99")
         return [
             BindingCase(label: "valid", bindings: makeBindings(), expected: []),
-            BindingCase(label: "missing node", bindings: missingNode, expected: ["binding 'prompt' names node '66', which the workflow does not contain"]),
             BindingCase(
-                label: "missing input", bindings: missingInput,
-                expected: ["binding 'guidance' names input 'guidance' of node '3' (KSampler), which has no such input"]),
-            BindingCase(label: "missing output", bindings: missingOutput, expected: ["the output node '99' is not in the workflow"]),
+                label: "missing node",
+                bindings: missingNode,
+                expected: ["binding 'prompt' names node '66', which the workflow does not contain"]
+            ),
+            BindingCase(
+                label: "missing input",
+                bindings: missingInput,
+                expected: ["binding 'guidance' names input 'guidance' of node '3' (KSampler), which has no such input"]
+            ),
+            BindingCase(
+                label: "missing output",
+                bindings: missingOutput,
+                expected: ["the output node '99' is not in the workflow"]
+            ),
         ]
     }()
 
@@ -135,8 +157,17 @@ struct ComfyUIWorkflowTests {
     @Test func fillingWritesBoundInputs() throws {
         let workflow = try ComfyUIWorkflow(json: Array(Self.graphText.utf8), bindings: Self.makeBindings())
         let values = ComfyUIJobValues(
-            imagePath: "kontextd/a.png", maskPath: "kontextd/a-mask.png", prompt: "remove the sign", seed: 77, steps: 12,
-            guidance: 3, width: 512, height: 512, usesCustomSize: false, filenamePrefix: "kontextd/a")
+            imagePath: "kontextd/a.png",
+            maskPath: "kontextd/a-mask.png",
+            prompt: "remove the sign",
+            seed: 77,
+            steps: 12,
+            guidance: 3,
+            width: 512,
+            height: 512,
+            usesCustomSize: false,
+            filenamePrefix: "kontextd/a"
+        )
 
         let graph = workflow.filled(with: values)
 

@@ -28,7 +28,12 @@ struct ComfyUIPoolTests {
             #expect(results[index]?.image.pixels == ComfyUITestKit.inverted(ComfyUITestKit.makeImage(index: index)))
         }
         #expect(up.jobsRun == 6)
-        #expect(logs.records.contains { $0.message == "ComfyUI server taken out of the pool" && $0.metadata["server"] == "127.0.0.1:\(down.port)" })
+        #expect(
+            logs.records.contains {
+                $0.message == "ComfyUI server taken out of the pool"
+                    && $0.metadata["server"] == "127.0.0.1:\(down.port)"
+            }
+        )
     }
 
     @Test func restartLosingQueueIsRetried() async throws {
@@ -64,7 +69,9 @@ struct ComfyUIPoolTests {
 
         #expect(failure.isTransient)
         #expect(failure.description.hasPrefix("ComfyUI server 127.0.0.1:\(fake.port) lost prompt "))
-        #expect(failure.description.hasSuffix("(it is in neither the queue nor the history; the server probably restarted)"))
+        #expect(
+            failure.description.hasSuffix("(it is in neither the queue nor the history; the server probably restarted)")
+        )
     }
 
     @Test func serverCrashMovesJobsToOtherServer() async throws {
@@ -117,20 +124,32 @@ struct ComfyUIPoolTests {
 
         let error = await ComfyUITestKit.editError(backend, ComfyUITestKit.makeRequest())
 
-        #expect(error == .transient(
-            "no ComfyUI server is available: ComfyUI server 127.0.0.1:\(fake.port) is unreachable: connection refused by 127.0.0.1:\(fake.port)"))
+        #expect(
+            error
+                == .transient(
+                    "no ComfyUI server is available: ComfyUI server 127.0.0.1:\(fake.port) is unreachable: connection refused by 127.0.0.1:\(fake.port)"
+                )
+        )
     }
 
     @Test func workflowBindingsDriveTheGraph() async throws {
         let fake = try ComfyUITestKit.makeFake()
         defer { fake.stop() }
-        let workflow = try ComfyUIWorkflow(json: Array(Self.workflowText.utf8), bindings: ComfyUIWorkflowTests.makeBindings())
+        let workflow = try ComfyUIWorkflow(
+            json: Array(Self.workflowText.utf8),
+            bindings: ComfyUIWorkflowTests.makeBindings()
+        )
         let backend = try ComfyUITestKit.makeBackend([fake], graph: .workflow(workflow))
         defer { backend.shutdown() }
         let image = ComfyUITestKit.makeImage(index: 11, width: 20, height: 10)
         var maskValues = [UInt8](repeating: 0, count: 200)
         for row in 0..<10 { for column in 10..<20 { maskValues[row * 20 + column] = 255 } }
-        let request = ComfyUITestKit.makeRequest(index: 11, prompt: "remove the pole", image: image, mask: Mask(width: 20, height: 10, values: maskValues))
+        let request = ComfyUITestKit.makeRequest(
+            index: 11,
+            prompt: "remove the pole",
+            image: image,
+            mask: Mask(width: 20, height: 10, values: maskValues)
+        )
 
         let result = try await backend.edit(request)
 

@@ -61,26 +61,34 @@ struct ComfyUIProtocolTests {
     }
 
     @Test func validationMessageListsEveryReason() throws {
-        let body = try #require(JSONValue.parse(Array(#"""
-            {"error": {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation",
-                       "details": "", "extra_info": {}},
-             "node_errors": {
-               "11": {"errors": [{"type": "value_not_in_list", "message": "Value not in list",
-                                  "details": "sampler_name: 'eulr' not in (list of length 40)", "extra_info": {}},
-                                 {"type": "value_bigger_than_max", "message": "Value 20000 bigger than max of 10000",
-                                  "details": "steps", "extra_info": {}}],
-                      "dependent_outputs": ["13"], "class_type": "KSampler"},
-               "4": {"errors": [{"type": "custom_validation_failed", "message": "Custom validation failed for node",
-                                 "details": "image - Invalid image file: gone.png", "extra_info": {}}],
-                     "dependent_outputs": ["13"], "class_type": "LoadImage"}}}
-            """#.utf8)))
+        let body = try #require(
+            JSONValue.parse(
+                Array(
+                    #"""
+                    {"error": {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation",
+                               "details": "", "extra_info": {}},
+                     "node_errors": {
+                       "11": {"errors": [{"type": "value_not_in_list", "message": "Value not in list",
+                                          "details": "sampler_name: 'eulr' not in (list of length 40)", "extra_info": {}},
+                                         {"type": "value_bigger_than_max", "message": "Value 20000 bigger than max of 10000",
+                                          "details": "steps", "extra_info": {}}],
+                              "dependent_outputs": ["13"], "class_type": "KSampler"},
+                       "4": {"errors": [{"type": "custom_validation_failed", "message": "Custom validation failed for node",
+                                         "details": "image - Invalid image file: gone.png", "extra_info": {}}],
+                             "dependent_outputs": ["13"], "class_type": "LoadImage"}}}
+                    """#.utf8
+                )
+            )
+        )
 
         let message = ComfyUIServerClient.validationMessage(body)
 
-        #expect(message == "Prompt outputs failed validation; "
-            + "node 11 (KSampler): Value not in list: sampler_name: 'eulr' not in (list of length 40); "
-            + "node 11 (KSampler): Value 20000 bigger than max of 10000: steps; "
-            + "node 4 (LoadImage): Custom validation failed for node: image - Invalid image file: gone.png")
+        #expect(
+            message == "Prompt outputs failed validation; "
+                + "node 11 (KSampler): Value not in list: sampler_name: 'eulr' not in (list of length 40); "
+                + "node 11 (KSampler): Value 20000 bigger than max of 10000: steps; "
+                + "node 4 (LoadImage): Custom validation failed for node: image - Invalid image file: gone.png"
+        )
     }
 
     @Test func unknownNodeClassIsPermanent() async throws {
@@ -88,28 +96,51 @@ struct ComfyUIProtocolTests {
         defer { fake.stop() }
         var bindings = ComfyUIWorkflowTests.makeBindings()
         bindings.mask = nil
-        let graph = try #require(JSONValue.parse(Array(#"""
-            {"10": {"class_type": "LoadImage", "inputs": {"image": "x.png"}},
-             "20": {"class_type": "InpaintCrop", "inputs": {"image": ["10", 0]}},
-             "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["20", 1]}},
-             "6": {"class_type": "CLIPTextEncode", "inputs": {"text": ""}},
-             "3": {"class_type": "KSampler", "inputs": {"seed": 1, "steps": 20}}}
-            """#.utf8)))
-        let backend = try ComfyUITestKit.makeBackend([fake], graph: .workflow(ComfyUIWorkflow(graph: graph, bindings: bindings)))
+        let graph = try #require(
+            JSONValue.parse(
+                Array(
+                    #"""
+                    {"10": {"class_type": "LoadImage", "inputs": {"image": "x.png"}},
+                     "20": {"class_type": "InpaintCrop", "inputs": {"image": ["10", 0]}},
+                     "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["20", 1]}},
+                     "6": {"class_type": "CLIPTextEncode", "inputs": {"text": ""}},
+                     "3": {"class_type": "KSampler", "inputs": {"seed": 1, "steps": 20}}}
+                    """#.utf8
+                )
+            )
+        )
+        let backend = try ComfyUITestKit.makeBackend(
+            [fake],
+            graph: .workflow(ComfyUIWorkflow(graph: graph, bindings: bindings))
+        )
         defer { backend.shutdown() }
 
         let error = await ComfyUITestKit.editError(backend, ComfyUITestKit.makeRequest())
 
-        #expect(error == .permanent(
-            "ComfyUI server 127.0.0.1:\(fake.port) rejected the graph: Cannot execute because node InpaintCrop does not exist.: Node ID '#20'"))
+        #expect(
+            error
+                == .permanent(
+                    "ComfyUI server 127.0.0.1:\(fake.port) rejected the graph: Cannot execute because node InpaintCrop does not exist.: Node ID '#20'"
+                )
+        )
     }
 
     @Test func invalidConfigurationIsRejected() {
-        let configuration = ComfyUIConfiguration(name: "gpu", servers: [ComfyUIServer(host: "127.0.0.1", port: 8188, concurrency: 0)])
+        let configuration = ComfyUIConfiguration(
+            name: "gpu",
+            servers: [ComfyUIServer(host: "127.0.0.1", port: 8188, concurrency: 0)]
+        )
 
         #expect(throws: ComfyUIConfigurationError.invalidConcurrency(server: "127.0.0.1:8188", value: 0)) {
-            try ComfyUIBackend(configuration: configuration, coding: ComfyUITestKit.coding, logger: Logger(label: "test", handler: MemoryLogHandler()))
+            try ComfyUIBackend(
+                configuration: configuration,
+                coding: ComfyUITestKit.coding,
+                logger: Logger(label: "test", handler: MemoryLogHandler())
+            )
         }
-        #expect(ComfyUIConfigurationError.noServers(backend: "gpu").description == "ComfyUI backend 'gpu' lists no servers; add at least one 'host:port'")
+        #expect(
+            ComfyUIConfigurationError.noServers(backend: "gpu").description
+                == "ComfyUI backend 'gpu' lists no servers; add at least one 'host:port'"
+        )
     }
 }

@@ -6,7 +6,9 @@ import Testing
 
 struct ComfyUIWireTests {
     @Test func sha1MatchesKnownVector() {
-        let digest = SHA1.hash(Array("abc".utf8)).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+        let digest = SHA1.hash(Array("abc".utf8)).map {
+            String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+        }
 
         #expect(digest.joined() == "a9993e364706816aba3e25717850c26c9cd0d89d")
     }
@@ -63,12 +65,18 @@ struct ComfyUIWireTests {
 
     @Test func httpRoundTripOverLoopback() async throws {
         let server = LoopbackHTTPServer { request in
-            let body = Array("\(request.method) \(request.path) q=\(request.query["q"] ?? "") n=\(request.body.count)".utf8)
+            let body = Array(
+                "\(request.method) \(request.path) q=\(request.query["q"] ?? "") n=\(request.body.count)".utf8
+            )
             return .response(HTTPResponse(status: 201, body: body))
         }
         try server.start()
         defer { server.stop() }
-        let request = HTTPClientRequest(method: "POST", target: "/a%20b?q=x%26y", body: [UInt8](repeating: 7, count: 100_000))
+        let request = HTTPClientRequest(
+            method: "POST",
+            target: "/a%20b?q=x%26y",
+            body: [UInt8](repeating: 7, count: 100_000)
+        )
 
         let response = try await HTTPClient.send(request, to: server.endpoint, timeout: .seconds(5))
 
@@ -91,7 +99,11 @@ struct ComfyUIWireTests {
         let longText = String(repeating: "x", count: 70_000)
 
         let replies = try await runOnThread { () throws(HTTPWireError) -> [WebSocketMessage?] in
-            let connection = try WebSocketConnection.connect(to: endpoint, target: "/ws?clientId=a", timeout: .seconds(5))
+            let connection = try WebSocketConnection.connect(
+                to: endpoint,
+                target: "/ws?clientId=a",
+                timeout: .seconds(5)
+            )
             defer { connection.close() }
             var replies: [WebSocketMessage?] = []
             for text in ["hello", longText] {

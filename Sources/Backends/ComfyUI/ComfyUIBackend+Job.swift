@@ -38,10 +38,17 @@ extension ComfyUIBackend {
             maskPath = try await client.upload(mask, filename: "\(tag)-\(promptID)-mask.png", subfolder: "kontextd")
         }
         let values = ComfyUIJobValues(
-            imagePath: imagePath, maskPath: maskPath, prompt: request.prompt ?? "", seed: request.seed,
-            steps: request.steps, guidance: request.guidance, width: request.outputWidth, height: request.outputHeight,
+            imagePath: imagePath,
+            maskPath: maskPath,
+            prompt: request.prompt ?? "",
+            seed: request.seed,
+            steps: request.steps,
+            guidance: request.guidance,
+            width: request.outputWidth,
+            height: request.outputHeight,
             usesCustomSize: request.outputWidth != request.image.width || request.outputHeight != request.image.height,
-            filenamePrefix: "kontextd/\(tag)-\(promptID)")
+            filenamePrefix: "kontextd/\(tag)-\(promptID)"
+        )
         let (graph, outputNode) = makeGraph(values)
 
         let (clientID, _) = await channel.clientID()
@@ -96,7 +103,9 @@ extension ComfyUIBackend {
         }
     }
 
-    private func fetchOutput(_ entry: ComfyUIHistoryEntry, node: String, client: ComfyUIServerClient) async throws(ComfyUIFailure) -> Image {
+    private func fetchOutput(_ entry: ComfyUIHistoryEntry, node: String, client: ComfyUIServerClient)
+        async throws(ComfyUIFailure) -> Image
+    {
         if entry.statusText == "error" {
             let message = entry.errorMessage ?? ("execution_error", .null)
             throw Self.failure(type: message.type, data: message.data, server: client.name)
@@ -114,16 +123,21 @@ extension ComfyUIBackend {
         let node = data["node_id"]?.stringValue ?? "unknown"
         if type == "execution_interrupted" { return .interrupted(server: server, node: node) }
         return .execution(
-            server: server, node: node,
+            server: server,
+            node: node,
             classType: data["node_type"]?.stringValue ?? "unknown class",
             exceptionType: data["exception_type"]?.stringValue ?? "an exception",
-            message: (data["exception_message"]?.stringValue ?? "no message").trimmingCharacters(in: .whitespacesAndNewlines))
+            message: (data["exception_message"]?.stringValue ?? "no message").trimmingCharacters(
+                in: .whitespacesAndNewlines
+            )
+        )
     }
 
     /// The job id reduced to characters that are safe in a file name, at most 40 of them.
     static func fileTag(_ jobID: String) -> String {
         let safe = jobID.unicodeScalars.map { scalar -> Character in
-            CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII || scalar == "-" || scalar == "_" ? Character(scalar) : "_"
+            CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII || scalar == "-" || scalar == "_"
+                ? Character(scalar) : "_"
         }
         let tag = String(safe.prefix(40))
         return tag.isEmpty ? "job" : tag

@@ -42,13 +42,19 @@ public final class ComfyUIBackend: EditBackend {
     let channels: [ComfyUIEventChannel]
     let logger: Logger
 
-    public init(configuration: ComfyUIConfiguration, coding: ComfyUIImageCoding, logger: Logger) throws(ComfyUIConfigurationError) {
+    public init(configuration: ComfyUIConfiguration, coding: ComfyUIImageCoding, logger: Logger)
+        throws(ComfyUIConfigurationError)
+    {
         try Self.validate(configuration)
         self.name = configuration.name
         self.configuration = configuration
         self.coding = coding
         self.logger = logger.with(["backend": configuration.name])
-        self.pool = ComfyUIServerPool(servers: configuration.servers, timeouts: configuration.timeouts, logger: self.logger)
+        self.pool = ComfyUIServerPool(
+            servers: configuration.servers,
+            timeouts: configuration.timeouts,
+            logger: self.logger
+        )
         self.channels = configuration.servers.map {
             ComfyUIEventChannel(endpoint: $0.endpoint, timeouts: configuration.timeouts, logger: logger)
         }
@@ -57,10 +63,16 @@ public final class ComfyUIBackend: EditBackend {
     private static func validate(_ configuration: ComfyUIConfiguration) throws(ComfyUIConfigurationError) {
         guard !configuration.servers.isEmpty else { throw .noServers(backend: configuration.name) }
         for server in configuration.servers {
-            guard server.concurrency >= 1 else { throw .invalidConcurrency(server: server.endpoint.description, value: server.concurrency) }
-            guard server.queueAhead >= 0 else { throw .invalidQueueAhead(server: server.endpoint.description, value: server.queueAhead) }
+            guard server.concurrency >= 1 else {
+                throw .invalidConcurrency(server: server.endpoint.description, value: server.concurrency)
+            }
+            guard server.queueAhead >= 0 else {
+                throw .invalidQueueAhead(server: server.endpoint.description, value: server.queueAhead)
+            }
         }
-        guard configuration.maximumAttempts >= 1 else { throw .invalidMaximumAttempts(value: configuration.maximumAttempts) }
+        guard configuration.maximumAttempts >= 1 else {
+            throw .invalidMaximumAttempts(value: configuration.maximumAttempts)
+        }
         if case .workflow(let workflow) = configuration.graph, let problem = workflow.validate().first {
             throw .workflow(problem)
         }
@@ -90,14 +102,21 @@ public final class ComfyUIBackend: EditBackend {
                 lastFailure = error
                 if case .cancelled = error { throw error.backendError }
                 guard error.backendError.isTransient else {
-                    logger.error("ComfyUI job failed", ["job.id": request.jobID, "server": server, "error": error.description])
+                    logger.error(
+                        "ComfyUI job failed",
+                        ["job.id": request.jobID, "server": server, "error": error.description]
+                    )
                     throw error.backendError
                 }
                 if error.isServerFault { pool.markFailed(lease.index, reason: error.description) }
                 avoided.insert(lease.index)
-                logger.warning("ComfyUI attempt failed", [
-                    "job.id": request.jobID, "server": server, "attempt": String(attempt), "error": error.description,
-                ])
+                logger.warning(
+                    "ComfyUI attempt failed",
+                    [
+                        "job.id": request.jobID, "server": server, "attempt": String(attempt),
+                        "error": error.description,
+                    ]
+                )
             }
         }
         throw lastFailure.backendError

@@ -128,7 +128,10 @@ public struct ComfyUIImageCoding: Sendable {
     /// Decodes a downloaded output (PNG from `SaveImage`, or another format a user workflow saves).
     public var decode: @Sendable ([UInt8]) throws -> Image
 
-    public init(encodePNG: @escaping @Sendable (Image) throws -> [UInt8], decode: @escaping @Sendable ([UInt8]) throws -> Image) {
+    public init(
+        encodePNG: @escaping @Sendable (Image) throws -> [UInt8],
+        decode: @escaping @Sendable ([UInt8]) throws -> Image
+    ) {
         self.encodePNG = encodePNG
         self.decode = decode
     }

@@ -1,6 +1,6 @@
+import DaemonSupport
 import Foundation
 import Synchronization
-import DaemonSupport
 
 /// An end-of-prompt event from the WebSocket.
 enum ComfyUIPromptEvent: Sendable, Equatable {
@@ -104,7 +104,10 @@ final class ComfyUIEventChannel: Sendable {
             let thread = Thread { [self] in readLoop(connection) }
             thread.start()
         case .failure(let error):
-            logger.warning("ComfyUI WebSocket connect failed", ["server": endpoint.description, "error": error.description])
+            logger.warning(
+                "ComfyUI WebSocket connect failed",
+                ["server": endpoint.description, "error": error.description]
+            )
         }
     }
 

@@ -25,7 +25,8 @@ struct ComfyUIHistoryEntry: Sendable {
                 return ComfyUIImageReference(
                     filename: filename,
                     subfolder: image["subfolder"]?.stringValue ?? "",
-                    type: image["type"]?.stringValue ?? "output")
+                    type: image["type"]?.stringValue ?? "output"
+                )
             }
         }
         self.outputs = outputs
@@ -51,12 +52,19 @@ struct ComfyUIServerClient: Sendable {
         form.addField(name: "subfolder", value: subfolder)
         form.addField(name: "type", value: "input")
         let request = HTTPClientRequest(
-            method: "POST", target: "/upload/image",
-            headers: HTTPHeaders([("Content-Type", form.contentType)]), body: form.encoded)
+            method: "POST",
+            target: "/upload/image",
+            headers: HTTPHeaders([("Content-Type", form.contentType)]),
+            body: form.encoded
+        )
         let response = try await send(request, operation: "POST /upload/image", timeout: timeouts.transfer)
         let body = try expectJSON(response, operation: "POST /upload/image")
         guard let name = body["name"]?.stringValue else {
-            throw .invalidResponse(server: name, operation: "POST /upload/image", detail: "no 'name' in \(response.bodyText)")
+            throw .invalidResponse(
+                server: name,
+                operation: "POST /upload/image",
+                detail: "no 'name' in \(response.bodyText)"
+            )
         }
         let storedSubfolder = body["subfolder"]?.stringValue ?? ""
         return storedSubfolder.isEmpty ? name : "\(storedSubfolder)/\(name)"
@@ -71,10 +79,15 @@ struct ComfyUIServerClient: Sendable {
             "prompt": graph, "prompt_id": .string(promptID), "client_id": .string(clientID),
         ])
         let request = HTTPClientRequest(
-            method: "POST", target: "/prompt",
-            headers: HTTPHeaders([("Content-Type", "application/json")]), body: payload.serialized)
+            method: "POST",
+            target: "/prompt",
+            headers: HTTPHeaders([("Content-Type", "application/json")]),
+            body: payload.serialized
+        )
         let response = try await send(request, operation: "POST /prompt", timeout: timeouts.request)
-        if response.status == 400, let body = JSONValue.parse(response.body), body["error"] != nil || body["node_errors"] != nil {
+        if response.status == 400, let body = JSONValue.parse(response.body),
+            body["error"] != nil || body["node_errors"] != nil
+        {
             throw .validation(server: name, message: Self.validationMessage(body))
         }
         let body = try expectJSON(response, operation: "POST /prompt")
@@ -117,7 +130,11 @@ struct ComfyUIServerClient: Sendable {
 
     /// Whether `GET /queue` lists the prompt as running or pending.
     func isQueued(promptID: String) async throws(ComfyUIFailure) -> Bool {
-        let response = try await send(HTTPClientRequest(method: "GET", target: "/queue"), operation: "GET /queue", timeout: timeouts.request)
+        let response = try await send(
+            HTTPClientRequest(method: "GET", target: "/queue"),
+            operation: "GET /queue",
+            timeout: timeouts.request
+        )
         let body = try expectJSON(response, operation: "GET /queue")
         let items = (body["queue_running"]?.arrayValue ?? []) + (body["queue_pending"]?.arrayValue ?? [])
         return items.contains { $0.arrayValue?.dropFirst().first?.stringValue == promptID }
@@ -125,15 +142,24 @@ struct ComfyUIServerClient: Sendable {
 
     /// Downloads a saved image with `GET /view`.
     func download(_ image: ComfyUIImageReference) async throws(ComfyUIFailure) -> [UInt8] {
-        let target = "/view?filename=\(Self.queryEscaped(image.filename))&subfolder=\(Self.queryEscaped(image.subfolder))&type=\(Self.queryEscaped(image.type))"
-        let response = try await send(HTTPClientRequest(method: "GET", target: target), operation: "GET /view", timeout: timeouts.transfer)
+        let target =
+            "/view?filename=\(Self.queryEscaped(image.filename))&subfolder=\(Self.queryEscaped(image.subfolder))&type=\(Self.queryEscaped(image.type))"
+        let response = try await send(
+            HTTPClientRequest(method: "GET", target: target),
+            operation: "GET /view",
+            timeout: timeouts.transfer
+        )
         guard response.status == 200 else { throw statusFailure(response, operation: "GET /view") }
         return response.body
     }
 
     /// Checks `GET /system_stats`, the health check that brings a server back into the pool.
     func checkHealth() async throws(ComfyUIFailure) {
-        let response = try await send(HTTPClientRequest(method: "GET", target: "/system_stats"), operation: "GET /system_stats", timeout: timeouts.request)
+        let response = try await send(
+            HTTPClientRequest(method: "GET", target: "/system_stats"),
+            operation: "GET /system_stats",
+            timeout: timeouts.request
+        )
         let body = try expectJSON(response, operation: "GET /system_stats")
         guard body["system"] != nil else {
             throw .invalidResponse(server: name, operation: "GET /system_stats", detail: "no 'system' object")
@@ -144,12 +170,22 @@ struct ComfyUIServerClient: Sendable {
     func cancel(promptID: String) async {
         let delete: JSONValue = .object(["delete": .array([.string(promptID)])])
         let headers = HTTPHeaders([("Content-Type", "application/json")])
-        _ = try? await send(HTTPClientRequest(method: "POST", target: "/queue", headers: headers, body: delete.serialized), operation: "POST /queue", timeout: timeouts.request)
+        _ = try? await send(
+            HTTPClientRequest(method: "POST", target: "/queue", headers: headers, body: delete.serialized),
+            operation: "POST /queue",
+            timeout: timeouts.request
+        )
         let interrupt: JSONValue = .object(["prompt_id": .string(promptID)])
-        _ = try? await send(HTTPClientRequest(method: "POST", target: "/interrupt", headers: headers, body: interrupt.serialized), operation: "POST /interrupt", timeout: timeouts.request)
+        _ = try? await send(
+            HTTPClientRequest(method: "POST", target: "/interrupt", headers: headers, body: interrupt.serialized),
+            operation: "POST /interrupt",
+            timeout: timeouts.request
+        )
     }
 
-    private func send(_ request: HTTPClientRequest, operation: String, timeout: Duration) async throws(ComfyUIFailure) -> HTTPResponse {
+    private func send(_ request: HTTPClientRequest, operation: String, timeout: Duration) async throws(ComfyUIFailure)
+        -> HTTPResponse
+    {
         do {
             return try await HTTPClient.send(request, to: endpoint, timeout: timeout)
         } catch .socket(.timedOut) {
@@ -172,7 +208,9 @@ struct ComfyUIServerClient: Sendable {
     private func statusFailure(_ response: HTTPResponse, operation: String) -> ComfyUIFailure {
         let text = String(response.bodyText.prefix(300))
         if response.status == 413 { return .uploadTooLarge(server: name, message: text) }
-        if response.status >= 500 { return .serverError(server: name, status: response.status, operation: operation, body: text) }
+        if response.status >= 500 {
+            return .serverError(server: name, status: response.status, operation: operation, body: text)
+        }
         return .invalidResponse(server: name, operation: operation, detail: "HTTP \(response.status) \(text)")
     }
 

@@ -1,5 +1,5 @@
-import Synchronization
 import DaemonSupport
+import Synchronization
 
 /// The servers of one backend, their free job slots and their health.
 ///
@@ -52,7 +52,9 @@ final class ComfyUIServerPool: Sendable {
     func acquire(avoiding: Set<Int>) async throws(ComfyUIFailure) -> Lease {
         var allDownSince: ContinuousClock.Instant?
         while true {
-            guard !Task.isCancelled else { throw .noServerAvailable(detail: "the job was cancelled while waiting for a server") }
+            guard !Task.isCancelled else {
+                throw .noServerAvailable(detail: "the job was cancelled while waiting for a server")
+            }
             switch choose(avoiding: avoiding) {
             case .lease(let lease):
                 return lease
@@ -62,7 +64,9 @@ final class ComfyUIServerPool: Sendable {
                 if allDown {
                     let since = allDownSince ?? .now
                     allDownSince = since
-                    if since.duration(to: .now) >= timeouts.noServerWait { throw .noServerAvailable(detail: downSummary()) }
+                    if since.duration(to: .now) >= timeouts.noServerWait {
+                        throw .noServerAvailable(detail: downSummary())
+                    }
                 } else {
                     allDownSince = nil
                 }
@@ -119,9 +123,12 @@ final class ComfyUIServerPool: Sendable {
             state.slots[index].health = .down(until: .now + delay, failures: failures + 1, reason: reason)
             return delay
         }
-        logger.warning("ComfyUI server taken out of the pool", [
-            "server": clients[index].name, "error": reason, "retry.seconds": String(delay.components.seconds),
-        ])
+        logger.warning(
+            "ComfyUI server taken out of the pool",
+            [
+                "server": clients[index].name, "error": reason, "retry.seconds": String(delay.components.seconds),
+            ]
+        )
         wakeWaiters()
     }
 

@@ -127,7 +127,9 @@ public struct ComfyUIWorkflow: Sendable, Equatable {
             }
             if node["inputs"]?[bound.input] == nil {
                 let classType = node["class_type"]?.stringValue ?? "unknown class"
-                problems.append(.boundInputNotFound(binding: name, node: bound.node, classType: classType, input: bound.input))
+                problems.append(
+                    .boundInputNotFound(binding: name, node: bound.node, classType: classType, input: bound.input)
+                )
             }
         }
         if nodes[bindings.outputNode] == nil {
@@ -140,7 +142,8 @@ public struct ComfyUIWorkflow: Sendable, Equatable {
     func filled(with values: ComfyUIJobValues) -> JSONValue {
         var nodes = graph.objectValue ?? [:]
         func set(_ bound: ComfyUINodeInput?, _ value: JSONValue) {
-            guard let bound, case .object(var node)? = nodes[bound.node], case .object(var inputs)? = node["inputs"] else { return }
+            guard let bound, case .object(var node)? = nodes[bound.node], case .object(var inputs)? = node["inputs"]
+            else { return }
             inputs[bound.input] = value
             node["inputs"] = .object(inputs)
             nodes[bound.node] = .object(node)
@@ -153,7 +156,10 @@ public struct ComfyUIWorkflow: Sendable, Equatable {
         set(bindings.guidance, .double(values.guidance))
         set(bindings.width, .integer(Int64(values.width)))
         set(bindings.height, .integer(Int64(values.height)))
-        set(bindings.filenamePrefix ?? ComfyUINodeInput(node: bindings.outputNode, input: "filename_prefix"), .string(values.filenamePrefix))
+        set(
+            bindings.filenamePrefix ?? ComfyUINodeInput(node: bindings.outputNode, input: "filename_prefix"),
+            .string(values.filenamePrefix)
+        )
         return .object(nodes)
     }
 }

@@ -38,21 +38,30 @@ enum KontextGraph {
         nodes["8"] = node("ReferenceLatent", ["conditioning": link("7"), "latent": link("6")])
         nodes["9"] = node("FluxGuidance", ["conditioning": link("8"), "guidance": .double(values.guidance)])
         nodes["10"] = node("ConditioningZeroOut", ["conditioning": link("7")])
-        nodes["11"] = node("KSampler", [
-            "model": link("1"), "seed": .number(values.seed), "steps": .integer(Int64(values.steps)),
-            "cfg": .double(1), "sampler_name": .string("euler"), "scheduler": .string("simple"),
-            "positive": link("9"), "negative": link("10"),
-            "latent_image": values.usesCustomSize ? link("14") : link("6"), "denoise": .double(1),
-        ])
+        nodes["11"] = node(
+            "KSampler",
+            [
+                "model": link("1"), "seed": .number(values.seed), "steps": .integer(Int64(values.steps)),
+                "cfg": .double(1), "sampler_name": .string("euler"), "scheduler": .string("simple"),
+                "positive": link("9"), "negative": link("10"),
+                "latent_image": values.usesCustomSize ? link("14") : link("6"), "denoise": .double(1),
+            ]
+        )
         nodes["12"] = node("VAEDecode", ["samples": link("11"), "vae": link("3")])
-        nodes[outputNode] = node("SaveImage", ["images": link("12"), "filename_prefix": .string(values.filenamePrefix)])
+        nodes[outputNode] = node(
+            "SaveImage",
+            ["images": link("12"), "filename_prefix": .string(values.filenamePrefix)]
+        )
         if values.usesCustomSize {
             // EmptySD3LatentImage takes multiples of 16; the pipeline resizes the result to the exact size.
-            nodes["14"] = node("EmptySD3LatentImage", [
-                "width": .integer(Int64(roundToMultipleOf16(values.width))),
-                "height": .integer(Int64(roundToMultipleOf16(values.height))),
-                "batch_size": .integer(1),
-            ])
+            nodes["14"] = node(
+                "EmptySD3LatentImage",
+                [
+                    "width": .integer(Int64(roundToMultipleOf16(values.width))),
+                    "height": .integer(Int64(roundToMultipleOf16(values.height))),
+                    "batch_size": .integer(1),
+                ]
+            )
         }
         return .object(nodes)
     }
@@ -60,7 +69,10 @@ enum KontextGraph {
     private static func loaderNode(_ models: KontextModelFiles) -> JSONValue {
         switch models.format {
         case .safetensors:
-            node("UNETLoader", ["unet_name": .string(models.diffusionModel), "weight_dtype": .string(models.weightDType)])
+            node(
+                "UNETLoader",
+                ["unet_name": .string(models.diffusionModel), "weight_dtype": .string(models.weightDType)]
+            )
         case .gguf:
             node("UnetLoaderGGUF", ["unet_name": .string(models.diffusionModel)])
         }
@@ -69,13 +81,19 @@ enum KontextGraph {
     private static func clipLoaderNode(_ models: KontextModelFiles) -> JSONValue {
         switch models.format {
         case .safetensors:
-            node("DualCLIPLoader", [
-                "clip_name1": .string(models.clipL), "clip_name2": .string(models.t5),
-                "type": .string("flux"), "device": .string("default"),
-            ])
+            node(
+                "DualCLIPLoader",
+                [
+                    "clip_name1": .string(models.clipL), "clip_name2": .string(models.t5),
+                    "type": .string("flux"), "device": .string("default"),
+                ]
+            )
         case .gguf:
             // DualCLIPLoaderGGUF has no `device` input.
-            node("DualCLIPLoaderGGUF", ["clip_name1": .string(models.clipL), "clip_name2": .string(models.t5), "type": .string("flux")])
+            node(
+                "DualCLIPLoaderGGUF",
+                ["clip_name1": .string(models.clipL), "clip_name2": .string(models.t5), "type": .string("flux")]
+            )
         }
     }
 

@@ -68,7 +68,10 @@ package enum HTTPClient {
         headers.fields.insert(("Host", endpoint.description), at: 0)
         headers.add("Connection", "close")
         let message = HTTPWire.serialize(
-            startLine: "\(request.method) \(request.target) HTTP/1.1", headers: headers, body: request.body)
+            startLine: "\(request.method) \(request.target) HTTP/1.1",
+            headers: headers,
+            body: request.body
+        )
         var sendError: SocketError?
         do {
             try socket.send(message, deadline: deadline)
@@ -81,7 +84,12 @@ package enum HTTPClient {
         }
 
         do {
-            return try readResponse(from: socket, method: request.method, maximumSize: maximumResponseSize, deadline: deadline)
+            return try readResponse(
+                from: socket,
+                method: request.method,
+                maximumSize: maximumResponseSize,
+                deadline: deadline
+            )
         } catch {
             if let sendError { throw .socket(sendError) }
             throw error
@@ -101,8 +109,15 @@ package enum HTTPClient {
             throw .malformed("status line '\(head.startLine)'")
         }
         let hasBody = method != "HEAD" && status != 204 && status != 304
-        let body = hasBody
-            ? try HTTPWire.readBody(headers: head.headers, from: reader, isResponse: true, maximumSize: maximumSize, deadline: deadline)
+        let body =
+            hasBody
+            ? try HTTPWire.readBody(
+                headers: head.headers,
+                from: reader,
+                isResponse: true,
+                maximumSize: maximumSize,
+                deadline: deadline
+            )
             : []
         return HTTPResponse(status: status, headers: head.headers, body: body)
     }

@@ -82,12 +82,15 @@ package enum HTTPWire {
             return try readChunked(from: reader, maximumSize: maximumSize, deadline: deadline)
         }
         if let lengthText = headers["Content-Length"] {
-            guard let length = Int(lengthText), length >= 0 else { throw .malformed("invalid Content-Length '\(lengthText)'") }
+            guard let length = Int(lengthText), length >= 0 else {
+                throw .malformed("invalid Content-Length '\(lengthText)'")
+            }
             guard length <= maximumSize else { throw .bodyTooLarge(limit: maximumSize) }
             return try socketCall { () throws(SocketError) in try reader.read(count: length, deadline: deadline) }
         }
         guard isResponse else { return [] }
-        return try socketCall { () throws(SocketError) in try reader.readToEnd(maximum: maximumSize, deadline: deadline) }
+        return try socketCall { () throws(SocketError) in try reader.readToEnd(maximum: maximumSize, deadline: deadline)
+        }
     }
 
     private static func readChunked(

@@ -34,7 +34,9 @@ struct JSONParser {
 
     private mutating func parseLiteral(_ word: String, _ value: JSONValue) -> JSONValue? {
         let expected = Array(word.utf8)
-        guard bytes.count - index >= expected.count, Array(bytes[index..<(index + expected.count)]) == expected else { return nil }
+        guard bytes.count - index >= expected.count, Array(bytes[index..<(index + expected.count)]) == expected else {
+            return nil
+        }
         index += expected.count
         return value
     }
@@ -133,7 +135,8 @@ struct JSONParser {
             guard let high = parseHex4() else { return nil }
             guard (0xD800..<0xDC00).contains(high) else { return Unicode.Scalar(high) }
             // A UTF-16 surrogate pair: the low half must follow as another \u escape.
-            guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+            guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            else { return nil }
             index += 2
             guard let low = parseHex4(), (0xDC00..<0xE000).contains(low) else { return nil }
             return Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
@@ -142,7 +145,9 @@ struct JSONParser {
     }
 
     private mutating func parseHex4() -> UInt32? {
-        guard bytes.count - index >= 4, let value = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16) else {
+        guard bytes.count - index >= 4,
+            let value = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
+        else {
             return nil
         }
         index += 4
@@ -156,7 +161,9 @@ struct JSONParser {
             let byte = bytes[index]
             if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
                 isInteger = false
-            } else if !(byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)) {
+            } else if !(byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte))
+            {
                 break
             }
             index += 1

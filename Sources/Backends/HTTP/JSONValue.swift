@@ -1,4 +1,3 @@
-
 /// A JSON document as a value: ComfyUI graphs, history entries and WebSocket messages.
 ///
 /// Integers keep their exact value (`KSampler.seed` goes up to 2⁶⁴−1), so they are not folded

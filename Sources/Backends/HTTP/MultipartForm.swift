@@ -14,7 +14,8 @@ package struct MultipartForm: Sendable {
     }
 
     package mutating func addFile(name: String, filename: String, contentType: String, bytes: [UInt8]) {
-        let head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\n"
+        let head =
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\n"
             + "Content-Type: \(contentType)\r\n\r\n"
         body += Array(head.utf8) + bytes + Array("\r\n".utf8)
     }

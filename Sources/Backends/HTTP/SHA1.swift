@@ -21,7 +21,8 @@ package enum SHA1 {
         var words = [UInt32](repeating: 0, count: 80)
         for index in 0..<16 {
             let base = block.startIndex + index * 4
-            words[index] = UInt32(block[base]) << 24 | UInt32(block[base + 1]) << 16
+            words[index] =
+                UInt32(block[base]) << 24 | UInt32(block[base + 1]) << 16
                 | UInt32(block[base + 2]) << 8 | UInt32(block[base + 3])
         }
         for index in 16..<80 {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Why a socket operation failed.
@@ -44,7 +44,9 @@ package final class Socket: Sendable {
     }
 
     /// Connects to `host:port` (IPv4 or IPv6, resolved with `getaddrinfo`) before `deadline`.
-    package static func connect(host: String, port: Int, deadline: ContinuousClock.Instant) throws(SocketError) -> Socket {
+    package static func connect(host: String, port: Int, deadline: ContinuousClock.Instant) throws(SocketError)
+        -> Socket
+    {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -69,7 +71,9 @@ package final class Socket: Sendable {
         throw lastError
     }
 
-    private static func connect(_ info: addrinfo, address: String, deadline: ContinuousClock.Instant) throws(SocketError) -> Socket {
+    private static func connect(_ info: addrinfo, address: String, deadline: ContinuousClock.Instant)
+        throws(SocketError) -> Socket
+    {
         let descriptor = socket(info.ai_family, info.ai_socktype | Int32(SOCK_NONBLOCK.rawValue), info.ai_protocol)
         guard descriptor >= 0 else { throw .errno("socket") }
         let socket = Socket(descriptor: descriptor)
@@ -93,11 +97,15 @@ package final class Socket: Sendable {
     }
 
     /// Waits until the socket is ready for `events`, or throws `timedOut` at `deadline`.
-    package func wait(for events: Int16, until deadline: ContinuousClock.Instant, operation: String) throws(SocketError) {
+    package func wait(for events: Int16, until deadline: ContinuousClock.Instant, operation: String) throws(SocketError)
+    {
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { throw .timedOut(operation: operation) }
-            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let milliseconds = Int32(
+                clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+                    + 1
+            )
             var entry = pollfd(fd: descriptor, events: events, revents: 0)
             let ready = poll(&entry, 1, milliseconds)
             if ready > 0 { return }

@@ -66,8 +66,10 @@ package enum WebSocketWire {
         }
         guard length <= UInt64(maximumPayload) else { throw .bodyTooLarge(limit: maximumPayload) }
         let isMasked = head[1] & 0x80 != 0
-        let key = isMasked ? try socketCall { () throws(SocketError) in try reader.read(count: 4, deadline: deadline) } : []
-        var payload = try socketCall { () throws(SocketError) in try reader.read(count: Int(length), deadline: deadline) }
+        let key =
+            isMasked ? try socketCall { () throws(SocketError) in try reader.read(count: 4, deadline: deadline) } : []
+        var payload = try socketCall { () throws(SocketError) in try reader.read(count: Int(length), deadline: deadline)
+        }
         if isMasked {
             for index in payload.indices { payload[index] ^= key[index % 4] }
         }
@@ -143,7 +145,9 @@ package final class WebSocketConnection: @unchecked Sendable {
         }
     }
 
-    private func sendFrame(_ opcode: WebSocketWire.Opcode, payload: [UInt8], deadline: ContinuousClock.Instant) throws(SocketError) {
+    private func sendFrame(_ opcode: WebSocketWire.Opcode, payload: [UInt8], deadline: ContinuousClock.Instant)
+        throws(SocketError)
+    {
         let frame = WebSocketWire.encode(opcode: opcode, payload: payload, masked: masksFrames)
         try sendLock.withLock { _ throws(SocketError) in try socket.send(frame, deadline: deadline) }
     }
@@ -155,7 +159,11 @@ package final class WebSocketConnection: @unchecked Sendable {
         while true {
             let frame: (isFinal: Bool, opcode: WebSocketWire.Opcode, payload: [UInt8])
             do {
-                frame = try WebSocketWire.readFrame(from: reader, maximumPayload: maximumMessageSize, deadline: deadline)
+                frame = try WebSocketWire.readFrame(
+                    from: reader,
+                    maximumPayload: maximumMessageSize,
+                    deadline: deadline
+                )
             } catch .socket(.closed) {
                 return nil
             }
