@@ -3,7 +3,7 @@ import Imaging
 import Synchronization
 
 extension FakeComfyUI {
-    /// Why the fake could not produce an output image.
+    /// An error from producing the output image; the fake reports it as `execution_error`.
     enum ImageError: Error, CustomStringConvertible {
         case noLoadImage
         case undecodable(String, StoredPNG.DecodeError)

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 extension FakeComfyUI {
-    /// The node classes the fake knows, with the outputs that make a node an output node.
+    /// The node classes the fake accepts; any other `class_type` gets `invalid_prompt`.
     static let nodeClasses: Set<String> = [
         "UNETLoader", "DualCLIPLoader", "VAELoader", "CLIPTextEncode", "LoadImage", "LoadImageMask",
         "FluxKontextImageScale", "VAEEncode", "ReferenceLatent", "FluxGuidance", "ConditioningZeroOut", "KSampler",
@@ -19,7 +19,7 @@ extension FakeComfyUI {
     ]
 
     func postPrompt(_ request: HTTPServerRequest) -> HTTPServerReply {
-        // Malformed JSON is not caught by the real handler, so aiohttp answers 500.
+        // The real handler does not catch malformed JSON, so aiohttp returns 500.
         guard let body = JSONValue.parse(request.body) else { return text(500, "500 Internal Server Error") }
         guard let graph = body["prompt"]?.objectValue else {
             return json(400, topLevelError("no_prompt", "No prompt provided", ""))

@@ -15,7 +15,7 @@ extension FakeComfyUI {
             }
             guard let prompt else { continue }
             run(prompt, generation: generation)
-            // Another prompt may have been queued while this one ran; look again without waiting.
+            // Another prompt may have been queued while this one ran, so look again without waiting.
             if state.withLock({ !$0.pending.isEmpty }) { workAvailable.signal() }
         }
     }
@@ -145,7 +145,7 @@ extension FakeComfyUI {
         )
     }
 
-    /// Sleeps for `duration` in small steps; returns true when `/interrupt` targeted the prompt.
+    /// Sleeps for `duration` in small steps, and returns true when `/interrupt` targeted the prompt.
     private func sleepUnlessInterrupted(_ duration: Duration, promptID: String) -> Bool {
         let deadline = ContinuousClock.now + duration
         while ContinuousClock.now < deadline {

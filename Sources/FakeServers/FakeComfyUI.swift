@@ -6,10 +6,10 @@ import Synchronization
 /// A ComfyUI server for tests and benchmarks, speaking ComfyUI's HTTP and WebSocket protocol on
 /// 127.0.0.1 as version 0.3.64 does (with the UUID check on `prompt_id` of later versions).
 ///
-/// It validates graphs against a small node catalogue, queues prompts, "runs" each one for
-/// `processingTime`, and saves a real image: the uploaded `LoadImage` picture with its colours
-/// inverted (inside the `LoadImageMask` mask when the graph has one), scaled to the size of an
-/// `EmptySD3LatentImage` when the sampler uses one. Tests inject the failures real servers show:
+/// It validates graphs against a small node catalogue, queues prompts and "runs" each one for
+/// `processingTime`. Each run saves a real image: the uploaded `LoadImage` picture with its
+/// colours inverted (only inside the `LoadImageMask` mask when the graph has one). The image is
+/// scaled to the size of an `EmptySD3LatentImage` when the graph has one. Tests inject the failures real servers show:
 /// validation and execution errors, 413, 5xx, slow downloads, restarts that lose the queue, and
 /// the late history write after `execution_success`.
 public final class FakeComfyUI: Sendable {
@@ -171,7 +171,7 @@ public final class FakeComfyUI: Sendable {
     /// The names of uploaded input files, as `subfolder/name`.
     public var inputFiles: [String] { state.withLock { Array($0.inputs.keys).sorted() } }
 
-    /// The most prompts that were waiting or running at one time.
+    /// The maximum number of prompts waiting or running at one time.
     public var maximumQueueLength: Int { state.withLock { $0.maximumQueueLength } }
 
     /// Prompts waiting or running now.

@@ -16,7 +16,7 @@ public struct HTTPServerRequest: Sendable {
     public var body: [UInt8]
 }
 
-/// What a route handler wants sent back.
+/// The reply a route handler returns for one request.
 package enum HTTPServerReply: Sendable {
     case response(HTTPResponse)
     /// Sends the body in pieces of `chunkSize` bytes with `delay` before each, like a slow link.
@@ -27,7 +27,7 @@ package enum HTTPServerReply: Sendable {
     case dropConnection
 }
 
-/// Why the loopback server could not start.
+/// An error from starting the loopback server.
 public enum LoopbackServerError: Error, CustomStringConvertible {
     case bindFailed(port: Int, message: String)
 
@@ -196,7 +196,7 @@ public final class LoopbackHTTPServer: Sendable {
         let limit = maximumBodySize
         let declared = Int(head.headers["Content-Length"] ?? "0") ?? 0
         if declared > limit {
-            // Drain the body so the client is not reset while still sending, then answer 413.
+            // Drain the body so the client is not reset while still sending, then send 413.
             _ = try? HTTPWire.readBody(
                 headers: head.headers,
                 from: reader,

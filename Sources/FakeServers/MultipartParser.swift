@@ -7,7 +7,7 @@ struct MultipartPart {
     var body: [UInt8]
 }
 
-/// Splits a `multipart/form-data` body into its parts; returns nil when it is malformed.
+/// Splits a `multipart/form-data` body into its parts, or returns nil when it is malformed.
 enum MultipartParser {
     static func parse(_ body: [UInt8], contentType: String) -> [MultipartPart]? {
         guard let boundaryRange = contentType.range(of: "boundary=") else { return nil }

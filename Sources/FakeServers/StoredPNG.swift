@@ -44,6 +44,29 @@ public enum StoredPNG {
 
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> Image {
         guard bytes.starts(with: signature) else { throw .notPNG }
+        let (header, compressed) = try readChunks(bytes)
+
+        guard header.count == 13 else { throw .corrupt("IHDR chunk missing") }
+        let width = Int(readUInt32(header, 0))
+        let height = Int(readUInt32(header, 4))
+        guard width > 0, height > 0 else { throw .corrupt("zero width or height") }
+        guard header[8] == 8, header[12] == 0 else { throw .unsupported("only 8-bit non-interlaced images") }
+        let layout: PixelLayout
+        switch header[9] {
+        case 0: layout = .gray
+        case 4: layout = .grayAlpha
+        case 2: layout = .rgb
+        case 6: layout = .rgba
+        default: throw .unsupported("colour type \(header[9])")
+        }
+
+        let raw = try inflateStored(compressed)
+        let pixels = try unfilter(raw, width: width, height: height, channels: layout.channels)
+        return Image(width: width, height: height, layout: layout, pixels: pixels)
+    }
+
+    /// Returns the IHDR data and the joined IDAT data.
+    private static func readChunks(_ bytes: [UInt8]) throws(DecodeError) -> (header: [UInt8], compressed: [UInt8]) {
         var offset = 8
         var header: [UInt8] = []
         var compressed: [UInt8] = []
@@ -57,22 +80,7 @@ public enum StoredPNG {
             offset += 12 + length
             if type == "IEND" { break }
         }
-        guard header.count == 13 else { throw .corrupt("IHDR chunk missing") }
-        let width = Int(readUInt32(header, 0))
-        let height = Int(readUInt32(header, 4))
-        guard header[8] == 8, header[12] == 0 else { throw .unsupported("only 8-bit non-interlaced images") }
-        let layout: PixelLayout
-        switch header[9] {
-        case 0: layout = .gray
-        case 4: layout = .grayAlpha
-        case 2: layout = .rgb
-        case 6: layout = .rgba
-        default: throw .unsupported("colour type \(header[9])")
-        }
-        guard width > 0, height > 0 else { throw .corrupt("zero width or height") }
-        let raw = try inflateStored(compressed)
-        let pixels = try unfilter(raw, width: width, height: height, channels: layout.channels)
-        return Image(width: width, height: height, layout: layout, pixels: pixels)
+        return (header, compressed)
     }
 
     private static func unfilter(_ raw: [UInt8], width: Int, height: Int, channels: Int) throws(DecodeError) -> [UInt8]
@@ -125,7 +133,7 @@ public enum StoredPNG {
     }
 
     private static func inflateStored(_ stream: [UInt8]) throws(DecodeError) -> [UInt8] {
-        guard stream.count >= 6, stream[0] & 0x0F == 8 else { throw .corrupt("zlib header") }
+        guard stream.count >= 6, stream[0] & 0x0F == 8 else { throw .corrupt("invalid zlib header") }
         var offset = 2
         var out: [UInt8] = []
         while true {

@@ -8,7 +8,7 @@ import Synchronization
 /// Measures how busy the ComfyUI backend keeps a pool of fake servers.
 ///
 /// Usage: bench-comfyui [--jobs N] [--servers N] [--job-ms N] [--workers N] [--size PIXELS] [--queue-ahead N]
-/// Each fake server runs one prompt at a time for `--job-ms` milliseconds; `--workers` tasks call
+/// Each fake server runs one prompt at a time for `--job-ms` milliseconds. `--workers` tasks call
 /// `edit` concurrently, as the daemon's pipeline workers do.
 
 struct Options {

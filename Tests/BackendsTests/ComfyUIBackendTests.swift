@@ -54,7 +54,7 @@ enum ComfyUITestKit {
         )
     }
 
-    /// A solid-colour image whose colour encodes `index`, so each job's result can be told apart.
+    /// A solid-colour image whose colour encodes `index`, so each result can be matched to its job.
     static func makeImage(index: Int, width: Int = 40, height: Int = 30) -> Image {
         let colour: [UInt8] = [UInt8(index % 256), UInt8((index * 37) % 256), 200]
         return Image(

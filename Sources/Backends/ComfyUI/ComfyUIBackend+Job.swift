@@ -12,7 +12,7 @@ extension ComfyUIBackend {
         do {
             let image = try coding.encodePNG(request.image)
             guard case .workflow(let workflow) = configuration.graph, workflow.bindings.mask != nil else {
-                // The built-in graph edits the crop the pipeline prepared; the pipeline stitches it back.
+                // The built-in graph edits the crop the pipeline prepared, and the pipeline stitches it back.
                 return JobUpload(image: image)
             }
             // NOTE: a workflow that binds a mask gets an all-white mask (edit everything) for jobs
@@ -133,7 +133,7 @@ extension ComfyUIBackend {
         )
     }
 
-    /// The job id reduced to characters that are safe in a file name, at most 40 of them.
+    /// Reduces the job id to at most 40 characters that are safe in a file name.
     static func fileTag(_ jobID: String) -> String {
         let safe = jobID.unicodeScalars.map { scalar -> Character in
             CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII || scalar == "-" || scalar == "_"

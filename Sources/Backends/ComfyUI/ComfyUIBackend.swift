@@ -122,7 +122,7 @@ public final class ComfyUIBackend: EditBackend {
         throw lastFailure.backendError
     }
 
-    /// Closes the WebSocket connections; call when the daemon stops or reloads its configuration.
+    /// Closes the WebSocket connections. Call it when the daemon stops or reloads its configuration.
     public func shutdown() {
         channels.forEach { $0.close() }
     }

@@ -54,7 +54,7 @@ public struct KontextModelFiles: Sendable, Equatable {
     }
 }
 
-/// Which graph the backend queues for each job.
+/// The graph the backend queues for each job.
 public enum ComfyUIGraphSource: Sendable {
     /// The built-in Flux Kontext edit graph, generated per job.
     case kontext(KontextModelFiles)
@@ -72,8 +72,8 @@ public struct ComfyUITimeouts: Sendable, Equatable {
     public var job: Duration
     /// How often `/history` is polled while no WebSocket event arrives.
     public var pollInterval: Duration
-    /// How long a server that failed stays out of the pool before the next `/system_stats` check;
-    /// doubled after each failed check, up to eight times this value.
+    /// How long a server that failed stays out of the pool before the next `/system_stats` check.
+    /// Each failed check doubles the delay, up to eight times this value.
     public var serverRetryDelay: Duration
     /// How long a job waits while every server is out of the pool before it fails as transient.
     public var noServerWait: Duration

@@ -8,14 +8,14 @@ enum ComfyUIPromptEvent: Sendable, Equatable {
     case finished
     /// `execution_error` or `execution_interrupted`, with the message data.
     case failed(type: String, data: JSONValue)
-    /// The socket closed; events for prompts queued on it will not arrive, so poll.
+    /// The socket closed, so events for prompts queued on it will not arrive and the job polls.
     case disconnected
 }
 
 /// The `/ws` connection to one server, shared by every job on it, routing events by `prompt_id`.
 ///
 /// Each connection uses a new `clientId`: reconnecting with an old one can let the old handler's
-/// cleanup unregister the new socket (Comfy-Org/ComfyUI issue 16010). Jobs queued under the old id
+/// cleanup unregister the new socket, after which events stop arriving. Jobs queued under the old id
 /// therefore lose their events and fall back to polling `/history`.
 final class ComfyUIEventChannel: Sendable {
     private struct Waiter {
@@ -46,7 +46,7 @@ final class ComfyUIEventChannel: Sendable {
     }
 
     /// Returns the `client_id` to queue a prompt with: the open socket's id, or, when the socket
-    /// cannot be opened, a fresh id whose events nobody receives (the job then polls).
+    /// cannot be opened, a fresh id that no socket listens on, so the job polls.
     func clientID() async -> (id: String, isConnected: Bool) {
         enum Step { case connected(String), connect, wait, pollOnly }
         while true {
@@ -133,7 +133,7 @@ final class ComfyUIEventChannel: Sendable {
         for promptID in waiting { deliver(.disconnected, to: promptID) }
     }
 
-    /// Starts collecting events for `promptID`; call before queueing so no event is missed.
+    /// Starts collecting events for `promptID`. Call it before queueing so no event is missed.
     func watch(_ promptID: String) {
         state.withLock { $0.events[promptID] = $0.events[promptID] ?? [] }
     }
@@ -151,7 +151,7 @@ final class ComfyUIEventChannel: Sendable {
         waiter?.continuation.resume(returning: event)
     }
 
-    /// Waits up to `timeout` for the next event of a watched prompt; returns nil on timeout.
+    /// Waits up to `timeout` for the next event of a watched prompt, or returns nil on timeout.
     func nextEvent(for promptID: String, timeout: Duration) async -> ComfyUIPromptEvent? {
         await withCheckedContinuation { continuation in
             let token: UInt64? = state.withLock { state in
@@ -181,7 +181,7 @@ final class ComfyUIEventChannel: Sendable {
         waiter?.continuation.resume(returning: nil)
     }
 
-    /// Closes the socket; its reader thread ends and waiting jobs fall back to polling.
+    /// Closes the socket. Its reader thread ends and waiting jobs fall back to polling.
     func close() {
         let connection = state.withLock { state in
             defer { state.connection = nil }

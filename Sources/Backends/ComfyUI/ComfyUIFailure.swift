@@ -1,12 +1,12 @@
-/// Why one attempt of a job on one ComfyUI server failed.
+/// A failure of one attempt of a job on one ComfyUI server.
 enum ComfyUIFailure: Error, Equatable, CustomStringConvertible {
     /// The server could not be reached or the connection broke (refused, reset, DNS).
     case unreachable(server: String, detail: String)
     case timedOut(server: String, operation: String)
     case serverError(server: String, status: Int, operation: String, body: String)
-    /// The server answered something that is not ComfyUI's protocol.
+    /// The server sent a response that does not follow ComfyUI's protocol.
     case invalidResponse(server: String, operation: String, detail: String)
-    /// `POST /prompt` answered 400: the graph failed validation.
+    /// `POST /prompt` returned 400 because the graph failed validation.
     case validation(server: String, message: String)
     case uploadTooLarge(server: String, message: String)
     /// A node raised during execution (`execution_error`).
@@ -18,7 +18,7 @@ enum ComfyUIFailure: Error, Equatable, CustomStringConvertible {
     case noOutput(server: String, node: String)
     case undecodableOutput(server: String, file: String, detail: String)
     case noServerAvailable(detail: String)
-    /// The calling task was cancelled (the daemon is stopping); the prompt was removed from the server.
+    /// The calling task was cancelled (the daemon is stopping), and the prompt was removed from the server.
     case cancelled(server: String)
 
     var description: String {

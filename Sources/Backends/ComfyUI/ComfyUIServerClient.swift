@@ -44,8 +44,9 @@ struct ComfyUIServerClient: Sendable {
 
     var name: String { endpoint.description }
 
-    /// Uploads a PNG with `POST /upload/image`; returns the path `LoadImage` reads, built from the
-    /// name the server chose (it renames on a clash, for example to `name (1).png`).
+    /// Uploads a PNG with `POST /upload/image` and returns the path that `LoadImage` reads.
+    ///
+    /// The path uses the name the server returns, because on a clash it stores `name (1).png`.
     func upload(_ png: [UInt8], filename: String, subfolder: String) async throws(ComfyUIFailure) -> String {
         var form = MultipartForm()
         form.addFile(name: "image", filename: filename, contentType: "image/png", bytes: png)
@@ -72,7 +73,7 @@ struct ComfyUIServerClient: Sendable {
 
     /// Queues `graph` with `POST /prompt` under the client-chosen `promptID`.
     ///
-    /// A 200 answer can still list `node_errors` for outputs it dropped; if `outputNode` is among
+    /// A 200 response can still list `node_errors` for outputs it dropped; if `outputNode` is among
     /// them the job cannot produce its result, so that is a validation failure too.
     func queue(graph: JSONValue, promptID: String, clientID: String, outputNode: String) async throws(ComfyUIFailure) {
         let payload: JSONValue = .object([
@@ -100,7 +101,7 @@ struct ComfyUIServerClient: Sendable {
         }
     }
 
-    /// Builds one line from a validation answer: the top-level error, then every node's reasons.
+    /// Builds one line from a validation response: the top-level error, then every node's reasons.
     static func validationMessage(_ body: JSONValue) -> String {
         var parts: [String] = []
         if let error = body["error"], let message = error["message"]?.stringValue {
@@ -128,7 +129,7 @@ struct ComfyUIServerClient: Sendable {
         return body[promptID].map(ComfyUIHistoryEntry.init)
     }
 
-    /// Whether `GET /queue` lists the prompt as running or pending.
+    /// Checks whether `GET /queue` lists the prompt as running or pending.
     func isQueued(promptID: String) async throws(ComfyUIFailure) -> Bool {
         let response = try await send(
             HTTPClientRequest(method: "GET", target: "/queue"),

@@ -4,8 +4,8 @@ import Synchronization
 /// The servers of one backend, their free job slots and their health.
 ///
 /// A server takes up to `concurrency + queueAhead` jobs. A server that fails leaves the pool for
-/// `serverRetryDelay` (doubled per failed check, up to eight times); after that the next job that
-/// needs it runs `GET /system_stats` first and only uses it when the check passes.
+/// `serverRetryDelay`, doubled per failed check up to eight times. After that delay the next job
+/// that needs it runs `GET /system_stats` first and uses the server only when the check passes.
 final class ComfyUIServerPool: Sendable {
     struct Lease: Sendable {
         var index: Int
@@ -47,8 +47,8 @@ final class ComfyUIServerPool: Sendable {
         self.state = Mutex(State(slots: servers.map { Slot(server: $0) }))
     }
 
-    /// Waits for a job slot on a healthy server, preferring servers outside `avoiding` and the
-    /// least loaded one; throws `noServerAvailable` when every server stays down for `noServerWait`.
+    /// Waits for a job slot on a healthy server, preferring servers outside `avoiding`, then the
+    /// least loaded one. Throws `noServerAvailable` when every server stays down for `noServerWait`.
     func acquire(avoiding: Set<Int>) async throws(ComfyUIFailure) -> Lease {
         var allDownSince: ContinuousClock.Instant?
         while true {

@@ -11,11 +11,11 @@ public struct ComfyUINodeInput: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(node).\(input)" }
 }
 
-/// Where the job's values go in a user workflow, and which node's images are the output.
+/// The node inputs that receive the job's values in a user workflow, and the output node.
 public struct ComfyUIBindings: Sendable, Equatable {
     /// Receives the uploaded image's name, normally the `image` input of a `LoadImage` node.
     public var image: ComfyUINodeInput
-    /// Receives the uploaded mask's name (a `LoadImageMask` node; white = edit).
+    /// Receives the uploaded mask's name (a `LoadImageMask` node, where white means edit).
     public var mask: ComfyUINodeInput?
     public var prompt: ComfyUINodeInput?
     public var seed: ComfyUINodeInput?
@@ -25,7 +25,7 @@ public struct ComfyUIBindings: Sendable, Equatable {
     public var height: ComfyUINodeInput?
     /// The node whose images are the result, normally a `SaveImage` node.
     public var outputNode: String
-    /// Receives the job's unique file-name prefix; defaults to the output node's `filename_prefix`.
+    /// Receives the job's unique file-name prefix, which defaults to the output node's `filename_prefix`.
     public var filenamePrefix: ComfyUINodeInput?
 
     public init(
@@ -94,7 +94,7 @@ public struct ComfyUIWorkflow: Sendable, Equatable {
     public var graph: JSONValue
     public var bindings: ComfyUIBindings
 
-    /// Wraps a parsed graph without checking it; call `validate()` to list its problems.
+    /// Wraps a parsed graph without checking it. Call `validate()` to list its problems.
     public init(graph: JSONValue, bindings: ComfyUIBindings) {
         self.graph = graph
         self.bindings = bindings
@@ -138,7 +138,7 @@ public struct ComfyUIWorkflow: Sendable, Equatable {
         return problems
     }
 
-    /// The graph with the job's values written into the bound inputs.
+    /// Returns the graph with the job's values written into the bound inputs.
     func filled(with values: ComfyUIJobValues) -> JSONValue {
         var nodes = graph.objectValue ?? [:]
         func set(_ bound: ComfyUINodeInput?, _ value: JSONValue) {

@@ -17,11 +17,11 @@ struct ComfyUIJobValues: Sendable {
 
 /// The built-in Flux Kontext edit graph in ComfyUI's API format.
 ///
-/// Settings follow the official Kontext template (Comfy-Org/workflow_templates,
-/// `flux_kontext_dev_basic.json`): `FluxKontextImageScale` picks a ~1 MP Kontext size, the
-/// encoded reference goes through `ReferenceLatent`, `FluxGuidance` sets the guidance (2.5 by
-/// default), the negative is `ConditioningZeroOut` of the prompt (CFG 1 never evaluates it, but
-/// `KSampler` requires it), and `KSampler` runs euler / simple at CFG 1 and denoise 1.
+/// The settings are those of ComfyUI's Flux Kontext edit template. `FluxKontextImageScale` picks
+/// a Kontext size of about 1 MP, and the encoded reference goes through `ReferenceLatent`.
+/// `FluxGuidance` sets the guidance (2.5 by default). The negative is `ConditioningZeroOut` of the
+/// prompt, which CFG 1 never evaluates but `KSampler` requires. `KSampler` runs euler / simple at
+/// CFG 1 and denoise 1.
 enum KontextGraph {
     /// The id of the `SaveImage` node whose images are the job's output.
     static let outputNode = "13"
@@ -105,7 +105,7 @@ enum KontextGraph {
         .object(["class_type": .string(classType), "inputs": .object(inputs)])
     }
 
-    /// A link to output slot `slot` of node `id`, written `["id", slot]` in API format.
+    /// Makes a link to output slot `slot` of node `id`, written `["id", slot]` in API format.
     static func link(_ id: String, slot: Int = 0) -> JSONValue {
         .array([.string(id), .integer(Int64(slot))])
     }

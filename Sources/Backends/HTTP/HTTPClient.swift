@@ -33,11 +33,11 @@ package struct HTTPClientRequest: Sendable {
 
 /// A small HTTP/1.1 client: one connection per request (`Connection: close`), no TLS, no redirects.
 ///
-/// ComfyUI servers sit on a private network without TLS; the connection is the unit of failure,
-/// so a fresh connection per request keeps retries simple. Blocking socket work runs on its own
-/// thread, never on the Swift cooperative pool, because that pool has one thread per core.
+/// ComfyUI servers sit on a private network without TLS. A fresh connection per request makes the
+/// connection the unit of failure, which keeps retries simple. Blocking socket work runs on its
+/// own thread, never on the Swift cooperative pool, because that pool has one thread per core.
 package enum HTTPClient {
-    /// Sends `request` and reads the whole response; the exchange must finish within `timeout`.
+    /// Sends `request` and reads the whole response, all within `timeout`.
     package static func send(
         _ request: HTTPClientRequest,
         to endpoint: HTTPEndpoint,
@@ -76,7 +76,7 @@ package enum HTTPClient {
         do {
             try socket.send(message, deadline: deadline)
         } catch .closed {
-            // A server may answer early (413 for an oversized body) and close before reading the
+            // A server may respond early (413 for an oversized body) and close before reading the
             // whole body; its response can still be waiting in the receive buffer.
             sendError = .closed
         } catch {

@@ -1,4 +1,4 @@
-/// Header fields in arrival order; lookups ignore case, as HTTP field names do.
+/// Header fields in arrival order. Lookups ignore case, as HTTP field names do.
 public struct HTTPHeaders: Sendable, Equatable {
     public var fields: [(name: String, value: String)]
 
@@ -35,7 +35,7 @@ public struct HTTPResponse: Sendable {
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// Why an HTTP exchange could not be read or written.
+/// An error from reading or writing an HTTP message.
 package enum HTTPWireError: Error, Equatable, CustomStringConvertible {
     case socket(SocketError)
     case malformed(String)
@@ -52,7 +52,7 @@ package enum HTTPWireError: Error, Equatable, CustomStringConvertible {
 
 /// Reading and writing HTTP/1.1 message framing, shared by the client and the loopback server.
 package enum HTTPWire {
-    /// Reads a start line and header block; returns the start line and the headers.
+    /// Reads a start line and a header block.
     package static func readHead(
         from reader: BufferedReader,
         deadline: ContinuousClock.Instant
@@ -123,7 +123,7 @@ package enum HTTPWire {
         }
     }
 
-    /// Serialises a start line, headers and body; adds `Content-Length` when the headers lack one.
+    /// Serialises a start line, headers and body, adding `Content-Length` when the headers lack one.
     package static func serialize(startLine: String, headers: HTTPHeaders, body: [UInt8]) -> [UInt8] {
         var text = startLine + "\r\n"
         for field in headers.fields {

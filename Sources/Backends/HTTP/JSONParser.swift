@@ -1,4 +1,4 @@
-/// A recursive-descent JSON parser over UTF-8 bytes; nesting is limited to 512 levels.
+/// A recursive-descent JSON parser over UTF-8 bytes. Nesting is limited to 512 levels.
 struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0

@@ -64,7 +64,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
 }
 
 extension JSONValue {
-    /// Parses a UTF-8 JSON document (RFC 8259); returns nil when `bytes` is not valid JSON.
+    /// Parses a UTF-8 JSON document (RFC 8259), or returns nil when `bytes` is not valid JSON.
     ///
     /// Numbers written with a fraction or exponent stay `.double` and others stay integers, so a
     /// workflow's `1.0` is sent back as `1.0`, as Python's `json` module would.
@@ -92,7 +92,7 @@ extension JSONValue {
         case .integer(let value): output += Array(String(value).utf8)
         case .unsignedInteger(let value): output += Array(String(value).utf8)
         case .double(let value):
-            // JSON has no NaN or infinity; ComfyUI's json module would reject them, so write null.
+            // JSON has no NaN or infinity, so write null in their place.
             output += Array((value.isFinite ? "\(value)" : "null").utf8)
         case .string(let value): Self.writeString(value, to: &output)
         case .array(let values):

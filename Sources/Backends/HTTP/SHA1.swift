@@ -1,6 +1,6 @@
 /// SHA-1 (FIPS 180-4), needed only for the WebSocket handshake's `Sec-WebSocket-Accept` value.
 ///
-/// SHA-1 is broken for signatures; RFC 6455 uses it as a handshake checksum, which is all this is for.
+/// SHA-1 is broken for signatures, but RFC 6455 uses it only as a handshake checksum, as this code does.
 package enum SHA1 {
     package static func hash(_ message: [UInt8]) -> [UInt8] {
         var state: [UInt32] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0]

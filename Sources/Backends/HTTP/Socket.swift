@@ -2,7 +2,7 @@
     @preconcurrency import Glibc
 #endif
 
-/// Why a socket operation failed.
+/// An error from a socket operation.
 package enum SocketError: Error, Equatable, CustomStringConvertible {
     case resolveFailed(host: String, message: String)
     case connectionRefused(address: String)
@@ -28,7 +28,7 @@ package enum SocketError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// One connected or listening TCP socket; the descriptor is closed when the last reference goes.
+/// One connected or listening TCP socket. The descriptor is closed when the last reference goes.
 ///
 /// Reads and writes wait with `poll` against a deadline, so every call ends by its deadline even when
 /// the peer stops sending. `shutdown()` wakes a thread blocked in `poll` on this socket.
@@ -135,7 +135,7 @@ package final class Socket: Sendable {
         }
     }
 
-    /// Receives up to `maximum` bytes; returns an empty array when the peer has closed the connection.
+    /// Receives up to `maximum` bytes, or an empty array when the peer has closed the connection.
     package func receive(maximum: Int = 65536, deadline: ContinuousClock.Instant) throws(SocketError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: maximum)
         while true {
@@ -154,7 +154,7 @@ package final class Socket: Sendable {
         }
     }
 
-    /// Stops both directions; a thread waiting on this socket wakes up and sees the connection closed.
+    /// Shuts down both directions, which wakes a thread waiting on this socket with the connection closed.
     package func shutdown() {
         _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
     }

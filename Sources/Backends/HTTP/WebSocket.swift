@@ -16,17 +16,17 @@ package enum WebSocketWire {
     /// The GUID that RFC 6455 section 1.3 appends to the key before hashing.
     static let handshakeGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-    /// The `Sec-WebSocket-Accept` value that answers `key`.
+    /// Computes the `Sec-WebSocket-Accept` value for the client's `key`.
     package static func acceptValue(forKey key: String) -> String {
         Data(SHA1.hash(Array((key + handshakeGUID).utf8))).base64EncodedString()
     }
 
-    /// A fresh random `Sec-WebSocket-Key`.
+    /// Makes a fresh random `Sec-WebSocket-Key`.
     package static func makeKey() -> String {
         Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
     }
 
-    /// Encodes one final frame; clients must mask their frames, servers must not.
+    /// Encodes one final frame. Clients must mask their frames and servers must not.
     package static func encode(opcode: Opcode, payload: [UInt8], masked: Bool) -> [UInt8] {
         var frame: [UInt8] = [0x80 | opcode.rawValue]
         let maskBit: UInt8 = masked ? 0x80 : 0
@@ -47,7 +47,7 @@ package enum WebSocketWire {
         return frame
     }
 
-    /// Reads one frame; returns its FIN bit, opcode and unmasked payload.
+    /// Reads one frame and returns its FIN bit, opcode and unmasked payload.
     package static func readFrame(
         from reader: BufferedReader,
         maximumPayload: Int,
@@ -87,7 +87,7 @@ private func socketCall<T>(_ body: () throws(SocketError) -> T) throws(HTTPWireE
 
 /// An open WebSocket over one socket, used by the client and by the loopback server.
 ///
-/// One thread receives (the reader is not shared); any thread may send, because sends are
+/// One thread receives, because the reader is not shared. Any thread may send, because sends are
 /// serialised by a lock so frames never interleave.
 package final class WebSocketConnection: @unchecked Sendable {
     // @unchecked: `reader` is used only by the single receiving thread (see above), and
@@ -129,7 +129,7 @@ package final class WebSocketConnection: @unchecked Sendable {
 
         let head = try HTTPWire.readHead(from: reader, deadline: deadline)
         guard head.startLine.split(separator: " ").dropFirst().first == "101" else {
-            throw .malformed("WebSocket upgrade answered '\(head.startLine)'")
+            throw .malformed("WebSocket upgrade failed with status line '\(head.startLine)'")
         }
         guard head.headers["Sec-WebSocket-Accept"] == WebSocketWire.acceptValue(forKey: key) else {
             throw .malformed("WebSocket upgrade has a wrong Sec-WebSocket-Accept value")
@@ -152,7 +152,7 @@ package final class WebSocketConnection: @unchecked Sendable {
         try sendLock.withLock { _ throws(SocketError) in try socket.send(frame, deadline: deadline) }
     }
 
-    /// Receives the next message, answering pings on the way; returns nil once the peer closes.
+    /// Receives the next message and replies to pings on the way. Returns nil once the peer closes.
     package func receive(deadline: ContinuousClock.Instant) throws(HTTPWireError) -> WebSocketMessage? {
         var fragments: [UInt8] = []
         var messageOpcode = WebSocketWire.Opcode.text
