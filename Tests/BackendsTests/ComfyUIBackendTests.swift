@@ -82,11 +82,11 @@ enum ComfyUITestKit {
         )
     }
 
-    /// Waits until the fake runs a prompt, plus 50 ms so the `POST /prompt` answer has gone out
+    /// Waits until the fake runs a prompt, plus 100 ms so the `POST /prompt` response has gone out
     /// and the client is waiting for the prompt's end.
     static func waitUntilRunning(_ fake: FakeComfyUI) async throws {
         while fake.queueLength == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Task.sleep(for: .milliseconds(100))
     }
 
     static func inverted(_ image: Image) -> [UInt8] {

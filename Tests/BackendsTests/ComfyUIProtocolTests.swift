@@ -144,3 +144,40 @@ struct ComfyUIProtocolTests {
         )
     }
 }
+
+struct ComfyUIServerAddressTests {
+    struct AddressCase: Sendable, CustomTestStringConvertible {
+        var address: String
+        var host: String
+        var port: Int
+        var testDescription: String { address }
+    }
+
+    @Test(arguments: [
+        AddressCase(address: "gpu1:8190", host: "gpu1", port: 8190),
+        AddressCase(address: "http://10.0.0.5:8188/", host: "10.0.0.5", port: 8188),
+        AddressCase(address: "gpu2", host: "gpu2", port: 8188),
+        AddressCase(address: "[::1]:9000", host: "::1", port: 9000),
+        AddressCase(address: " HTTP://[fd00::2] ", host: "fd00::2", port: 8188),
+    ])
+    func addressParses(_ testCase: AddressCase) throws {
+        let server = try ComfyUIServer(address: testCase.address, concurrency: 2)
+
+        #expect(server.endpoint == HTTPEndpoint(host: testCase.host, port: testCase.port))
+        #expect(server.concurrency == 2)
+        #expect(server.queueAhead == 1)
+    }
+
+    @Test(arguments: [
+        ("https://gpu1:8188", "https is not supported; use http:// on a private network or a local TLS proxy"),
+        ("http://gpu1:8188/api", "use host:port or http://host:port, without a path"),
+        ("gpu1:99999", "the port must be a number from 1 to 65535"),
+        ("gpu1:", "the port must be a number from 1 to 65535"),
+        (":8188", "the host is missing"),
+    ])
+    func invalidAddressIsRejected(_ address: String, _ reason: String) {
+        #expect(throws: ComfyUIConfigurationError.invalidServerAddress(address: address, reason: reason)) {
+            try ComfyUIServer(address: address)
+        }
+    }
+}

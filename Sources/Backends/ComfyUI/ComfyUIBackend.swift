@@ -4,6 +4,7 @@ import Imaging
 /// A problem in the ComfyUI backend's configuration, found when the backend is created.
 public enum ComfyUIConfigurationError: Error, Equatable, CustomStringConvertible {
     case noServers(backend: String)
+    case invalidServerAddress(address: String, reason: String)
     case invalidConcurrency(server: String, value: Int)
     case invalidQueueAhead(server: String, value: Int)
     case invalidMaximumAttempts(value: Int)
@@ -13,6 +14,8 @@ public enum ComfyUIConfigurationError: Error, Equatable, CustomStringConvertible
         switch self {
         case .noServers(let backend):
             "ComfyUI backend '\(backend)' lists no servers; add at least one 'host:port'"
+        case .invalidServerAddress(let address, let reason):
+            "ComfyUI server address '\(address)' is invalid: \(reason)"
         case .invalidConcurrency(let server, let value):
             "ComfyUI server \(server) has concurrency \(value); use 1 or more (1 for one ComfyUI process)"
         case .invalidQueueAhead(let server, let value):
@@ -98,28 +101,35 @@ public final class ComfyUIBackend: EditBackend {
                 logger.debug("ComfyUI job finished", ["job.id": request.jobID, "server": server])
                 return EditResult(image: image, server: server)
             } catch {
-                pool.release(lease)
-                lastFailure = error
-                if case .cancelled = error { throw error.backendError }
-                guard error.backendError.isTransient else {
-                    logger.error(
-                        "ComfyUI job failed",
-                        ["job.id": request.jobID, "server": server, "error": error.description]
-                    )
-                    throw error.backendError
-                }
-                if error.isServerFault { pool.markFailed(lease.index, reason: error.description) }
+                try handleFailure(error, lease: lease, attempt: attempt, jobID: request.jobID)
                 avoided.insert(lease.index)
-                logger.warning(
-                    "ComfyUI attempt failed",
-                    [
-                        "job.id": request.jobID, "server": server, "attempt": String(attempt),
-                        "error": error.description,
-                    ]
-                )
+                lastFailure = error
             }
         }
         throw lastFailure.backendError
+    }
+
+    /// Releases the lease after a failed attempt and takes a faulty server out of the pool.
+    /// Throws when the failure is permanent or the job was cancelled, so no other server is tried.
+    private func handleFailure(
+        _ failure: ComfyUIFailure,
+        lease: ComfyUIServerPool.Lease,
+        attempt: Int,
+        jobID: String
+    ) throws(BackendError) {
+        let server = pool.clients[lease.index].name
+        if failure.isServerFault { pool.markFailed(lease.index, reason: failure.description) }
+        pool.release(lease)
+
+        if case .cancelled = failure { throw failure.backendError }
+        guard failure.backendError.isTransient else {
+            logger.error("ComfyUI job failed", ["job.id": jobID, "server": server, "error": failure.description])
+            throw failure.backendError
+        }
+        logger.warning(
+            "ComfyUI attempt failed",
+            ["job.id": jobID, "server": server, "attempt": String(attempt), "error": failure.description]
+        )
     }
 
     /// Closes the WebSocket connections. Call it when the daemon stops or reloads its configuration.

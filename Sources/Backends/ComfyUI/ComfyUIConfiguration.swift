@@ -136,3 +136,46 @@ public struct ComfyUIImageCoding: Sendable {
         self.decode = decode
     }
 }
+
+extension ComfyUIServer {
+    /// ComfyUI's default port (`--port`).
+    public static let defaultPort = 8188
+
+    /// Parses a server address from the configuration: `host`, `host:port`, `http://host:port/`
+    /// or an IPv6 literal in brackets such as `[::1]:8188`. The port defaults to 8188.
+    public init(address: String, concurrency: Int = 1, queueAhead: Int = 1) throws(ComfyUIConfigurationError) {
+        var rest = Substring(address.trimmingSpaces)
+        if rest.lowercased().hasPrefix("https://") {
+            throw .invalidServerAddress(
+                address: address,
+                reason: "https is not supported; use http:// on a private network or a local TLS proxy"
+            )
+        }
+        if rest.lowercased().hasPrefix("http://") { rest = rest.dropFirst("http://".count) }
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard !rest.isEmpty, !rest.contains("/") else {
+            throw .invalidServerAddress(address: address, reason: "use host:port or http://host:port, without a path")
+        }
+
+        let (host, portText) = Self.splitHostPort(rest)
+        guard !host.isEmpty else { throw .invalidServerAddress(address: address, reason: "the host is missing") }
+        var port = Self.defaultPort
+        if let portText {
+            guard let value = Int(portText), (1...65535).contains(value) else {
+                throw .invalidServerAddress(address: address, reason: "the port must be a number from 1 to 65535")
+            }
+            port = value
+        }
+        self.init(host: host, port: port, concurrency: concurrency, queueAhead: queueAhead)
+    }
+
+    private static func splitHostPort(_ text: Substring) -> (host: String, port: Substring?) {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            let host = String(text[text.index(after: text.startIndex)..<close])
+            let after = text[text.index(after: close)...]
+            return (host, after.hasPrefix(":") ? after.dropFirst() : nil)
+        }
+        guard let colon = text.lastIndex(of: ":") else { return (String(text), nil) }
+        return (String(text[..<colon]), text[text.index(after: colon)...])
+    }
+}
