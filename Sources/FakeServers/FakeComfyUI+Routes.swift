@@ -166,6 +166,7 @@ extension FakeComfyUI {
         let id = clientID ?? UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let generation = state.withLock { state in
             state.sockets[id] = connection
+            state.connectedClientIDs.append(id)
             return state.generation
         }
         let status: JSONValue = .object([

@@ -68,6 +68,7 @@ extension FakeComfyUI {
                 )
             )
             state.receivedGraphs.append(.object(graph))
+            state.receivedClientIDs.append(body["client_id"]?.stringValue)
             state.maximumQueueLength = max(state.maximumQueueLength, state.pending.count + state.running.count)
             return state.counter
         }

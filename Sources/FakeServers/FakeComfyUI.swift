@@ -72,6 +72,8 @@ public final class FakeComfyUI: Sendable {
         var scriptedStatuses: [(path: String, status: Int)] = []
         var executionErrors: [ScriptedExecutionError] = []
         var receivedGraphs: [JSONValue] = []
+        var receivedClientIDs: [String?] = []
+        var connectedClientIDs: [String] = []
         var jobsRun = 0
         var maximumQueueLength = 0
         var busyTime: Duration = .zero
@@ -161,6 +163,12 @@ public final class FakeComfyUI: Sendable {
 
     /// Every graph accepted by `POST /prompt`, in arrival order.
     public var receivedGraphs: [JSONValue] { state.withLock { $0.receivedGraphs } }
+
+    /// The `client_id` of every accepted prompt, in arrival order.
+    public var receivedClientIDs: [String?] { state.withLock { $0.receivedClientIDs } }
+
+    /// Every `clientId` that opened a WebSocket, in connection order.
+    public var connectedClientIDs: [String] { state.withLock { $0.connectedClientIDs } }
 
     /// The number of prompts that ran to the end (success or error).
     public var jobsRun: Int { state.withLock { $0.jobsRun } }

@@ -178,3 +178,25 @@ struct ComfyUIPoolTests {
          "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}}}
         """
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct ComfyUIEventChannelTests {
+    @Test func reconnectsWithNewClientID() async throws {
+        let fake = try ComfyUITestKit.makeFake()
+        defer { fake.stop() }
+        let backend = try ComfyUITestKit.makeBackend([fake])
+        defer { backend.shutdown() }
+
+        _ = try await backend.edit(ComfyUITestKit.makeRequest(index: 1))
+        fake.restart()
+        try await Task.sleep(for: .milliseconds(100))
+        let result = try await backend.edit(ComfyUITestKit.makeRequest(index: 2))
+
+        let connected = fake.connectedClientIDs
+        let queuedWith = fake.receivedClientIDs
+        #expect(result.image.pixels == ComfyUITestKit.inverted(ComfyUITestKit.makeImage(index: 2)))
+        #expect(connected.count == 2)
+        #expect(Set(connected).count == 2)
+        #expect(queuedWith == connected.map { Optional($0) })
+    }
+}
