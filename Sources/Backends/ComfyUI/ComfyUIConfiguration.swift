@@ -70,7 +70,7 @@ public struct ComfyUITimeouts: Sendable, Equatable {
     public var transfer: Duration
     /// From queueing a prompt to its end, waiting in the server's queue included.
     public var job: Duration
-    /// How often `/history` is polled while no WebSocket event arrives.
+    /// How long a job waits for a WebSocket event before it checks `/history` itself.
     public var pollInterval: Duration
     /// How long a server that failed stays out of the pool before the next `/system_stats` check.
     /// Each failed check doubles the delay, up to eight times this value.
@@ -102,7 +102,8 @@ public struct ComfyUIConfiguration: Sendable {
     public var servers: [ComfyUIServer]
     public var graph: ComfyUIGraphSource
     public var timeouts: ComfyUITimeouts
-    /// How many servers one job may try before a transient failure is returned to the pipeline.
+    /// How many attempts one job gets (on other servers where possible) before a transient
+    /// failure is returned to the pipeline.
     public var maximumAttempts: Int
 
     public init(
