@@ -17,8 +17,11 @@ extension FakeComfyUI {
     }
 
     /// Produces the images of every `SaveImage` node; returns their `outputs` entries for history.
-    func saveOutputs(_ graph: JSONValue) throws -> [String: JSONValue] {
-        let nodes = graph.objectValue ?? [:]
+    func saveOutputs(_ graph: JSONValue, only outputsToExecute: [String]) throws -> [String: JSONValue] {
+        // Only nodes that an executed output reads from take part, as in ComfyUI.
+        let allNodes = graph.objectValue ?? [:]
+        let used = outputsToExecute.reduce(into: Set<String>()) { $0.formUnion(upstream(of: $1, in: allNodes)) }
+        let nodes = allNodes.filter { used.contains($0.key) }
         guard let source = firstNode(nodes, "LoadImage"), let sourceName = source["inputs"]?["image"]?.stringValue
         else {
             throw ImageError.noLoadImage
@@ -34,7 +37,7 @@ extension FakeComfyUI {
         let png = StoredPNG.encode(result)
 
         var outputs: [String: JSONValue] = [:]
-        for id in nodes.keys.sorted() where nodes[id]?["class_type"]?.stringValue == "SaveImage" {
+        for id in outputsToExecute where nodes[id]?["class_type"]?.stringValue == "SaveImage" {
             let prefix = nodes[id]?["inputs"]?["filename_prefix"]?.stringValue ?? "ComfyUI"
             let (subfolder, filename) = state.withLock { state in
                 let counter = (state.fileCounters[prefix] ?? 0) + 1

@@ -48,11 +48,18 @@ extension FakeComfyUI {
             return json(400, topLevelError("prompt_no_outputs", "Prompt has no outputs", ""))
         }
 
+        // As in ComfyUI, a prompt is queued when at least one output validates; the failing
+        // outputs are dropped and listed in `node_errors` of the 200 response.
         let nodeErrors = validate(graph)
-        if !nodeErrors.isEmpty {
+        let failedOutputs = Set(
+            nodeErrors.values.flatMap { ($0["dependent_outputs"]?.arrayValue ?? []).compactMap(\.stringValue) }
+        )
+        let outputsToExecute = outputIDs(graph).filter { !failedOutputs.contains($0) }
+        if outputsToExecute.isEmpty {
             var response = topLevelError("prompt_outputs_failed_validation", "Prompt outputs failed validation", "")
             if case .object(var fields) = response {
-                fields["node_errors"] = .object(nodeErrors); response = .object(fields)
+                fields["node_errors"] = .object(nodeErrors)
+                response = .object(fields)
             }
             return json(400, response)
         }
@@ -64,7 +71,8 @@ extension FakeComfyUI {
                     number: state.counter,
                     promptID: promptID,
                     graph: .object(graph),
-                    clientID: body["client_id"]?.stringValue
+                    clientID: body["client_id"]?.stringValue,
+                    outputsToExecute: outputsToExecute
                 )
             )
             state.receivedGraphs.append(.object(graph))
@@ -75,7 +83,9 @@ extension FakeComfyUI {
         workAvailable.signal()
         return json(
             200,
-            .object(["prompt_id": .string(promptID), "number": .integer(Int64(number)), "node_errors": .object([:])])
+            .object([
+                "prompt_id": .string(promptID), "number": .integer(Int64(number)), "node_errors": .object(nodeErrors),
+            ])
         )
     }
 
@@ -144,9 +154,12 @@ extension FakeComfyUI {
                     )
                 }
             }
-            if !reasons.isEmpty {
+            // ComfyUI validates only nodes that some output reads from.
+            let dependentOutputs = outputIDs(graph).filter { upstream(of: $0, in: graph).contains(id) }
+            if !reasons.isEmpty && !dependentOutputs.isEmpty {
                 errors[id] = .object([
-                    "errors": .array(reasons), "dependent_outputs": .array(outputIDs(graph)),
+                    "errors": .array(reasons),
+                    "dependent_outputs": .array(dependentOutputs.map { .string($0) }),
                     "class_type": .string(classType),
                 ])
             }
@@ -154,10 +167,23 @@ extension FakeComfyUI {
         return errors
     }
 
-    private func outputIDs(_ graph: [String: JSONValue]) -> [JSONValue] {
-        graph.keys.sorted().filter { Self.outputClasses.contains(graph[$0]?["class_type"]?.stringValue ?? "") }.map {
-            .string($0)
+    private func outputIDs(_ graph: [String: JSONValue]) -> [String] {
+        graph.keys.sorted().filter { Self.outputClasses.contains(graph[$0]?["class_type"]?.stringValue ?? "") }
+    }
+
+    /// Returns `node` and every node it reads from through links.
+    func upstream(of node: String, in graph: [String: JSONValue]) -> Set<String> {
+        var seen: Set<String> = []
+        var stack = [node]
+        while let current = stack.popLast() {
+            guard seen.insert(current).inserted else { continue }
+            for value in (graph[current]?["inputs"]?.objectValue ?? [:]).values {
+                if let link = value.arrayValue, link.count == 2, let source = link[0].stringValue {
+                    stack.append(source)
+                }
+            }
         }
+        return seen
     }
 
     private func reason(_ type: String, _ message: String, _ details: String, _ input: String) -> JSONValue {

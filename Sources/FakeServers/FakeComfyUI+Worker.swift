@@ -45,7 +45,7 @@ extension FakeComfyUI {
             failure = ("execution_error", executionErrorData(scripted, prompt: prompt))
         } else {
             do {
-                outputs = try saveOutputs(prompt.graph)
+                outputs = try saveOutputs(prompt.graph, only: prompt.outputsToExecute)
             } catch {
                 failure = (
                     "execution_error",

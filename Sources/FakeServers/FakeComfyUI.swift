@@ -55,6 +55,7 @@ public final class FakeComfyUI: Sendable {
         var promptID: String
         var graph: JSONValue
         var clientID: String?
+        var outputsToExecute: [String]
     }
 
     struct State {

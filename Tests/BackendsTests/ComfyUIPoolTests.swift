@@ -168,13 +168,14 @@ struct ComfyUIPoolTests {
          "2": {"class_type": "DualCLIPLoader", "inputs": {"clip_name1": "clip_l.safetensors", "clip_name2": "t5xxl_fp8_e4m3fn_scaled.safetensors", "type": "flux"}},
          "3": {"class_type": "KSampler", "inputs": {"seed": 5, "steps": 20, "cfg": 1.0, "sampler_name": "euler",
                "scheduler": "simple", "denoise": 1.0, "model": ["1", 0], "positive": ["6", 0], "negative": ["6", 0],
-               "latent_image": ["12", 0]}},
+               "latent_image": ["13", 0]}},
          "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "placeholder", "clip": ["2", 0]}},
          "7": {"class_type": "VAELoader", "inputs": {"vae_name": "ae.safetensors"}},
          "8": {"class_type": "VAEDecode", "inputs": {"samples": ["3", 0], "vae": ["7", 0]}},
          "10": {"class_type": "LoadImage", "inputs": {"image": "example.png"}},
          "11": {"class_type": "LoadImageMask", "inputs": {"image": "mask.png", "channel": "red"}},
          "12": {"class_type": "VAEEncode", "inputs": {"pixels": ["10", 0], "vae": ["7", 0]}},
+         "13": {"class_type": "SetLatentNoiseMask", "inputs": {"samples": ["12", 0], "mask": ["11", 0]}},
          "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}}}
         """
 }

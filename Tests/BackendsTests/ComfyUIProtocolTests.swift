@@ -181,3 +181,53 @@ struct ComfyUIServerAddressTests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct ComfyUIPartialValidationTests {
+    /// The test workflow plus a second output, node 30, that reads from a VAE file the server lacks.
+    static func makeWorkflow(outputNode: String) throws -> ComfyUIWorkflow {
+        var graph = try #require(JSONValue.parse(Array(ComfyUIPoolTests.workflowText.utf8))?.objectValue)
+        graph["31"] = KontextGraph.node("VAELoader", ["vae_name": .string("missing-vae.safetensors")])
+        graph["32"] = KontextGraph.node(
+            "VAEDecode",
+            ["samples": KontextGraph.link("3"), "vae": KontextGraph.link("31")]
+        )
+        graph["30"] = KontextGraph.node(
+            "SaveImage",
+            ["images": KontextGraph.link("32"), "filename_prefix": .string("ComfyUI")]
+        )
+        // The mask stays bound: a job without a mask uploads an all-white one, so the whole image is edited.
+        let bindings = ComfyUIWorkflowTests.makeBindings(outputNode: outputNode)
+        return ComfyUIWorkflow(graph: .object(graph), bindings: bindings)
+    }
+
+    @Test func droppedOtherOutputStillSucceeds() async throws {
+        let fake = try ComfyUITestKit.makeFake()
+        defer { fake.stop() }
+        let backend = try ComfyUITestKit.makeBackend([fake], graph: .workflow(Self.makeWorkflow(outputNode: "9")))
+        defer { backend.shutdown() }
+        let request = ComfyUITestKit.makeRequest(index: 12)
+
+        let result = try await backend.edit(request)
+
+        #expect(result.image.pixels == ComfyUITestKit.inverted(request.image))
+    }
+
+    @Test func droppedBoundOutputIsPermanent() async throws {
+        let fake = try ComfyUITestKit.makeFake()
+        defer { fake.stop() }
+        let backend = try ComfyUITestKit.makeBackend([fake], graph: .workflow(Self.makeWorkflow(outputNode: "30")))
+        defer { backend.shutdown() }
+
+        let error = await ComfyUITestKit.editError(backend, ComfyUITestKit.makeRequest())
+
+        #expect(
+            error
+                == .permanent(
+                    "ComfyUI server 127.0.0.1:\(fake.port) rejected the graph: node 31 (VAELoader): Value not in list: "
+                        + "vae_name: 'missing-vae.safetensors' not in [\"ae.safetensors\"]"
+                )
+        )
+        #expect(fake.receivedGraphs.count == 1)
+    }
+}
