@@ -223,7 +223,7 @@ struct ComfyUIBackendTests {
         #expect(error?.isTransient == false)
         #expect(
             message.hasPrefix(
-                "ComfyUI server 127.0.0.1:\(fake.port) rejected the upload as too large (Maximum request body size 2000 exceeded, actual body size "
+                "ComfyUI server 127.0.0.1:\(fake.port) rejected POST /upload/image as too large (Maximum request body size 2000 exceeded, actual body size "
             )
         )
         #expect(message.hasSuffix("start the server with a larger --max-upload-size or send a smaller image"))

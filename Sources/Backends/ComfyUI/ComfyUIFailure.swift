@@ -8,7 +8,8 @@ enum ComfyUIFailure: Error, Equatable, CustomStringConvertible {
     case invalidResponse(server: String, operation: String, detail: String)
     /// `POST /prompt` returned 400 because the graph failed validation.
     case validation(server: String, message: String)
-    case uploadTooLarge(server: String, message: String)
+    /// HTTP 413: the request body is above the server's `--max-upload-size`.
+    case requestTooLarge(server: String, operation: String, message: String)
     /// A node raised during execution (`execution_error`).
     case execution(server: String, node: String, classType: String, exceptionType: String, message: String)
     case interrupted(server: String, node: String)
@@ -33,8 +34,8 @@ enum ComfyUIFailure: Error, Equatable, CustomStringConvertible {
             "ComfyUI server \(server) sent an invalid response to \(operation): \(detail)"
         case .validation(let server, let message):
             "ComfyUI server \(server) rejected the graph: \(message)"
-        case .uploadTooLarge(let server, let message):
-            "ComfyUI server \(server) rejected the upload as too large (\(message)); "
+        case .requestTooLarge(let server, let operation, let message):
+            "ComfyUI server \(server) rejected \(operation) as too large (\(message)); "
                 + "start the server with a larger --max-upload-size or send a smaller image"
         case .execution(let server, let node, let classType, let exceptionType, let message):
             "ComfyUI server \(server): node \(node) (\(classType)) failed with \(exceptionType): \(message)"
@@ -67,7 +68,7 @@ enum ComfyUIFailure: Error, Equatable, CustomStringConvertible {
     /// The pipeline's view: transient failures are retried later, permanent ones fail the job.
     var backendError: BackendError {
         switch self {
-        case .validation, .uploadTooLarge, .noOutput, .undecodableOutput:
+        case .validation, .requestTooLarge, .noOutput, .undecodableOutput:
             .permanent(description)
         case .execution(_, _, _, let exceptionType, let message):
             Self.isOutOfMemory(exceptionType, message) ? .transient(description) : .permanent(description)

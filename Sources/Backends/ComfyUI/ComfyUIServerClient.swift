@@ -208,7 +208,7 @@ struct ComfyUIServerClient: Sendable {
 
     private func statusFailure(_ response: HTTPResponse, operation: String) -> ComfyUIFailure {
         let text = String(response.bodyText.prefix(300))
-        if response.status == 413 { return .uploadTooLarge(server: name, message: text) }
+        if response.status == 413 { return .requestTooLarge(server: name, operation: operation, message: text) }
         if response.status >= 500 {
             return .serverError(server: name, status: response.status, operation: operation, body: text)
         }
