@@ -48,7 +48,7 @@ extension FakeComfyUI {
             return json(400, topLevelError("prompt_no_outputs", "Prompt has no outputs", ""))
         }
 
-        // As in ComfyUI, a prompt is queued when at least one output validates; the failing
+        // As in ComfyUI, a prompt is queued when at least one output validates. The failing
         // outputs are dropped and listed in `node_errors` of the 200 response.
         let nodeErrors = validate(graph)
         let failedOutputs = Set(
