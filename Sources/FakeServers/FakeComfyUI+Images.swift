@@ -6,7 +6,7 @@ extension FakeComfyUI {
     /// An error from producing the output image; the fake reports it as `execution_error`.
     enum ImageError: Error, CustomStringConvertible {
         case noLoadImage
-        case undecodable(String, StoredPNG.DecodeError)
+        case undecodable(String, any Error)
 
         var description: String {
             switch self {
@@ -34,7 +34,7 @@ extension FakeComfyUI {
         {
             result = Self.resizeNearest(result, width: Int(width), height: Int(height))
         }
-        let png = StoredPNG.encode(result)
+        let png = state.withLock { $0.settings.encodeOutput }(result)
 
         var outputs: [String: JSONValue] = [:]
         for id in outputsToExecute where nodes[id]?["class_type"]?.stringValue == "SaveImage" {
@@ -68,7 +68,7 @@ extension FakeComfyUI {
     private func loadImage(_ name: String) throws -> Image {
         let bytes = state.withLock { $0.inputs[name] } ?? []
         do {
-            return try StoredPNG.decode(bytes)
+            return try state.withLock { $0.settings.decodeUpload }(bytes)
         } catch {
             throw ImageError.undecodable(name, error)
         }

@@ -1,6 +1,6 @@
 public import Backends
 import Foundation
-import Imaging
+public import Imaging
 import Synchronization
 
 /// A ComfyUI server for tests and benchmarks, speaking ComfyUI's HTTP and WebSocket protocol on
@@ -31,6 +31,11 @@ public final class FakeComfyUI: Sendable {
             "clip_l.safetensors", "t5xxl_fp8_e4m3fn_scaled.safetensors", "t5-v1_1-xxl-encoder-Q8_0.gguf",
         ]
         public var vaes = ["ae.safetensors"]
+        /// Decodes uploaded files. The default reads only stored-deflate PNGs, so a client that
+        /// uploads PNGs from another encoder (libpng) needs a real decoder here.
+        public var decodeUpload: @Sendable ([UInt8]) throws -> Image = { try StoredPNG.decode($0) }
+        /// Encodes the images that `SaveImage` writes.
+        public var encodeOutput: @Sendable (Image) -> [UInt8] = { StoredPNG.encode($0) }
 
         public init() {}
     }
