@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "EditPipeline", dependencies: ["Imaging", "Recipes", "Backends", "HotFolder", "DaemonSupport"]),
         // Loopback HTTP/WebSocket server and fake remote services, for tests and benchmarks.
         .target(name: "FakeServers", dependencies: ["Backends", "Imaging"]),
-        .executableTarget(name: "bench-comfyui", dependencies: ["Backends", "FakeServers", "Imaging"]),
+        .executableTarget(name: "bench-comfyui", dependencies: ["Backends", "DaemonSupport", "FakeServers", "Imaging"]),
         .executableTarget(
             name: "kontextd",
             dependencies: ["EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd"]
