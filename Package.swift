@@ -34,6 +34,9 @@ let package = Package(
         .target(name: "HotFolder", dependencies: ["CInotifyTools", "DaemonSupport"]),
         .target(name: "Backends", dependencies: ["Imaging", "DaemonSupport"]),
         .target(name: "EditPipeline", dependencies: ["Imaging", "Recipes", "Backends", "HotFolder", "DaemonSupport"]),
+        // Loopback HTTP/WebSocket server and fake remote services, for tests and benchmarks.
+        .target(name: "FakeServers", dependencies: ["Backends", "Imaging"]),
+        .executableTarget(name: "bench-comfyui", dependencies: ["Backends", "DaemonSupport", "FakeServers", "Imaging"]),
         .executableTarget(
             name: "kontextd",
             dependencies: ["EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd"]
@@ -43,9 +46,13 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "HotFolderTests", dependencies: ["HotFolder"]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "BackendsTests",
+            dependencies: ["Backends", "Imaging", "DaemonSupport", "FakeServers"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"]),
     ]
 )
 
