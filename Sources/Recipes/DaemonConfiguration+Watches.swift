@@ -123,7 +123,17 @@ extension ConfigurationReader {
             .mapping(pairs.filter { !Self.backendBaseKeys.contains($0.name) }),
             position: node.position
         )
-        return DaemonConfiguration.Backend(name: name, kind: kind, options: options, file: schema.collector.file)
+        var backend = DaemonConfiguration.Backend(name: name, kind: kind, options: options, file: schema.collector.file)
+        switch kind {
+        case .comfyui:
+            backend.comfyUI = readComfyUIOptions(options, path: path)
+        case .fill:
+            _ = schema.fields(of: options, path: path, allowed: Self.backendBaseKeys)
+        case .hosted, .local:
+            // TODO: the hosted and native backends parse their own keys once they exist.
+            break
+        }
+        return backend
     }
 
     mutating func checkBackendExists(_ name: String, node: YAMLNode, in backends: [DaemonConfiguration.Backend]) {

@@ -60,6 +60,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var options: YAMLNode
         /// The configuration file, for diagnostics about `options`, or nil for the built-in default.
         public var file: String?
+        /// The parsed options of a `comfyui` backend.
+        public var comfyUI: ComfyUIBackendOptions?
 
         public init(name: String, kind: Kind, options: YAMLNode? = nil, file: String? = nil) {
             self.name = name

@@ -1,3 +1,4 @@
+import Backends
 import Foundation
 import Recipes
 
@@ -13,7 +14,10 @@ struct CheckCommand {
     }
 
     func run() throws -> Int32 {
-        let diagnostics = files.isEmpty ? Checker.check(configPath: configPath) : files.flatMap(Self.check(file:))
+        var diagnostics = files.isEmpty ? Checker.check(configPath: configPath) : files.flatMap(Self.check(file:))
+        if files.isEmpty {
+            diagnostics += Self.checkBackends(configPath: configPath)
+        }
         for diagnostic in diagnostics {
             print(diagnostic.description)
         }
@@ -24,6 +28,21 @@ struct CheckCommand {
         }
         print("kontextd check: \(errors) error\(errors == 1 ? "" : "s")")
         return 1
+    }
+
+    /// Builds each configured ComfyUI backend's settings, which reads and validates its workflow and bindings.
+    static func checkBackends(configPath: String) -> [Diagnostic] {
+        guard let configuration = try? DaemonConfiguration.load(from: configPath) else { return [] }
+        var diagnostics: [Diagnostic] = []
+        for backend in configuration.backends where backend.kind == .comfyui {
+            do {
+                _ = try BackendFactory.makeComfyUIConfiguration(backend)
+            } catch {
+                let message = error is BackendFactory.ComfyUISetupError ? "\(error)" : "backend '\(backend.name)': \(error)"
+                diagnostics.append(Diagnostic(file: configPath, position: backend.options.position, message: message))
+            }
+        }
+        return diagnostics
     }
 
     /// Validates one recipe (by its file name) or sidecar.

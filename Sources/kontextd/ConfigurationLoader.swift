@@ -1,4 +1,5 @@
 import Backends
+import DaemonSupport
 import EditPipeline
 import Foundation
 import Imaging
@@ -46,14 +47,16 @@ enum BackendFactory {
         }
     }
 
-    static func makeRegistry(_ configuration: DaemonConfiguration) throws -> BackendRegistry {
+    static func makeRegistry(_ configuration: DaemonConfiguration, logger: Logger) throws -> BackendRegistry {
         var backends: [any EditBackend] = []
         for backend in configuration.backends {
             switch backend.kind {
             case .fill:
                 backends.append(BuiltinFillBackend(name: backend.name))
-            case .comfyui, .hosted, .local:
-                // TODO: ComfyUI, hosted and native backends plug in here once their modules exist.
+            case .comfyui:
+                backends.append(try makeComfyUIBackend(backend, logger: logger))
+            case .hosted, .local:
+                // TODO: the hosted-API and native Flux backends plug in here once their modules exist.
                 throw UnavailableBackend(name: backend.name, kind: backend.kind.rawValue, file: backend.file)
             }
         }

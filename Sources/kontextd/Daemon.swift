@@ -37,7 +37,7 @@ final class Daemon: Sendable {
         self.configPath = configPath
         self.logger = logger
         self.pipeline = EditPipeline(
-            backends: try BackendFactory.makeRegistry(configuration),
+            backends: try BackendFactory.makeRegistry(configuration, logger: logger),
             settings: configuration.pipelineSettings,
             logger: logger
         )

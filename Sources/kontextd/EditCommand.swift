@@ -65,7 +65,7 @@ struct EditCommand {
         }
         let configuration = try ConfigurationLoader.load(explicitPath: configPath)
         let pipeline = EditPipeline(
-            backends: try BackendFactory.makeRegistry(configuration),
+            backends: try BackendFactory.makeRegistry(configuration, logger: logger),
             settings: configuration.pipelineSettings,
             logger: logger
         )
