@@ -228,6 +228,25 @@ struct IntakeTrackerTests {
         #expect(events.count == 2)
     }
 
+    @Test func leftoverSharedMaskIgnored() throws {
+        var tracker = makeTracker(references: { _ in ["common-mask.png"] })
+        for name in ["a", "b"] {
+            inbox.writePNG("\(name).png")
+            inbox.write("\(name).yaml", text: "mask: common-mask.png\n")
+        }
+        inbox.writePNG("common-mask.png")
+        let offered = try scan(&tracker, every: .seconds(3), times: 3)
+
+        for name in ["a.png", "a.yaml", "b.png", "b.yaml"] { unlink(inbox.url(name)) }
+        let afterClaims = try scan(&tracker, every: .seconds(30), times: 4)
+        inbox.append("common-mask.png", [0])
+        let afterChange = try scan(&tracker, every: .seconds(3), times: 3)
+
+        #expect(offered.compactMap(\.candidate).count == 2)
+        #expect(afterClaims.isEmpty)
+        #expect(afterChange.compactMap(\.candidate).map(\.image) == ["common-mask.png"])
+    }
+
     @Test func invalidSidecarStillReady() throws {
         struct ParseError: Error {}
         var tracker = makeTracker(references: { _ in throw ParseError() })
