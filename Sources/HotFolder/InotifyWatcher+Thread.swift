@@ -73,6 +73,11 @@ extension InotifyWatcher {
     /// Adds a watch on `directory` first and then lists it, so nothing created in between is missed.
     /// With `report`, every entry found yields a synthesized event.
     func addWatches(under directory: String, relative: String, subscription: Subscription, id: UInt64, report: Bool) {
+        let injected = state.withLock { $0.injectedWatchFailure }
+        if let injected, splitPath(directory).name == injected.folderName {
+            yield(.watchFailed(directory: directory, errno: injected.errno), to: id)
+            return
+        }
         guard inotifytools_watch_file(directory, Self.watchMask) != 0 else {
             let code = inotifytools_error()
             if code != ENOENT && code != ENOTDIR { yield(.watchFailed(directory: directory, errno: code), to: id) }

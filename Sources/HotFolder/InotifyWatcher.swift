@@ -58,6 +58,8 @@ public final class InotifyWatcher: Sendable {
         var readingPaused = false
         var wakeDirectory: String?
         var stopped: DispatchSemaphore?
+        /// Test hook: folders whose name is this string fail to be watched with this errno.
+        var injectedWatchFailure: (folderName: String, errno: Int32)?
     }
 
     let state = Mutex(State())
@@ -115,6 +117,12 @@ public final class InotifyWatcher: Sendable {
     func reinitialize() {
         state.withLock { $0.requests.append(.reinitialize) }
         wake()
+    }
+
+    /// Test hook that makes adding a watch on any folder named `folderName` fail with `errno`, as a full
+    /// `fs.inotify.max_user_watches` would, without lowering the limit for every process on the machine.
+    func injectWatchFailure(folderName: String?, errno: Int32 = ENOSPC) {
+        state.withLock { $0.injectedWatchFailure = folderName.map { ($0, errno) } }
     }
 
     /// Makes a pending `inotifytools_next_event(1)` return at once by closing a file in the wake folder.

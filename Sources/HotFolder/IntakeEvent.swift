@@ -42,8 +42,14 @@ public struct JobCandidate: Sendable, Hashable {
     public var format: ImageFormat
 
     public init(
-        inbox: String, folder: String, image: String, sidecar: String?, references: [String],
-        sharedReferences: Set<String>, identity: FileIdentity, format: ImageFormat
+        inbox: String,
+        folder: String,
+        image: String,
+        sidecar: String?,
+        references: [String],
+        sharedReferences: Set<String>,
+        identity: FileIdentity,
+        format: ImageFormat
     ) {
         self.inbox = inbox
         self.folder = folder

@@ -356,6 +356,39 @@ struct MonitorTests {
 
         #expect(events.compactMap(\.candidate).map(\.image) == ["after-recreate.png"])
     }
+
+    @Test func failedWatchSubtreeIsPolled() async throws {
+        let (logger, handler) = makeLogger()
+        let configuration = MonitorConfiguration(pollInterval: .milliseconds(200), tickInterval: .milliseconds(50))
+        let policy = FolderPolicy(settle: .milliseconds(300), sidecarWait: .zero)
+        let monitor = HotFolderMonitor(
+            inbox: inbox.path,
+            configuration: configuration,
+            logger: logger,
+            policy: { _ in policy }
+        )
+        // The folder starts empty, so only polling (not the per-tick look at folders with files) can find the drop.
+        mkdir(inbox.url("limited"), 0o755)
+        InotifyWatcher.shared.injectWatchFailure(folderName: "limited")
+        defer { InotifyWatcher.shared.injectWatchFailure(folderName: nil) }
+        let directory = inbox
+
+        let events = await collectEvents(
+            from: monitor,
+            whileRunning: {
+                try? await Task.sleep(for: .milliseconds(500))
+                directory.writePNG("limited/second.png")
+                directory.writePNG("watched.png")
+            },
+            until: { Self.readyCount($0) >= 2 }
+        )
+
+        let paths = events.compactMap(\.candidate).map(\.imagePath).sorted()
+        #expect(paths == ["limited/second.png", "watched.png"])
+        #expect(monitor.polledSubtrees == ["limited"])
+        let warnings = handler.records.filter { $0.level == .warning }.map(\.message)
+        #expect(warnings == ["Watch limit reached, polling this subtree. Raise fs.inotify.max_user_watches"])
+    }
 }
 
 @discardableResult
