@@ -40,6 +40,7 @@ extension HotFolderMonitor {
             if pending.fullScan {
                 pending.subtrees = [""]
                 nextFullScan = now.advanced(by: jittered(configuration.scanInterval))
+                if watcherTask != nil { retryFailedWatches(pending.polledSubtrees) }
             }
 
             for event in evaluate(pending, tracker: &tracker, now: now) { output.yield(event) }
@@ -126,6 +127,10 @@ extension HotFolderMonitor {
             logger.warning("Event queue overflowed, rescanning", ["overflow.count": "\(count)"])
         case .watchFailed(let directory, let code):
             watchFailed(directory: directory, errno: code)
+        case .watchRestored(let directory):
+            let relative = relativePath(directory) ?? ""
+            _ = work.withLock { $0.polledSubtrees.remove(relative) }
+            logger.info("Watch restored, polling of this subtree stopped", ["folder": relative])
         case .changed(let change):
             changed(change)
         }
@@ -147,7 +152,14 @@ extension HotFolderMonitor {
         }
     }
 
-    // TODO: retry failed watches with a back-off; for now a subtree stays polled until the monitor restarts.
+    /// Asks the watcher to watch polled subtrees again, so a raised limit or a freed watch ends the polling.
+    /// It runs with every full scan, which makes `scanInterval` the retry back-off.
+    func retryFailedWatches(_ subtrees: Set<String>) {
+        for subtree in subtrees {
+            InotifyWatcher.shared.retryWatches(root: inbox, directory: joinPath(inbox, subtree))
+        }
+    }
+
     func watchFailed(directory: String, errno code: Int32) {
         let relative = relativePath(directory) ?? ""
         let isLimit = code == ENOSPC || code == EMFILE

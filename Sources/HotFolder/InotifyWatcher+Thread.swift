@@ -58,6 +58,13 @@ extension InotifyWatcher {
             guard let subscription = state.withLock({ $0.subscriptions[id] }) else { return }
             addWatches(under: subscription.root, relative: "", subscription: subscription, id: id, report: false)
             yield(.watching, to: id)
+        case .retry(let root, let directory):
+            let match = state.withLock { state in state.subscriptions.first { $0.value.root == root } }
+            guard let (id, subscription) = match else { return }
+            let relative = String(directory.dropFirst(root.count)).trimmingCharacters(in: ["/"])
+            if addWatches(under: directory, relative: relative, subscription: subscription, id: id, report: true) {
+                yield(.watchRestored(directory: directory), to: id)
+            }
         case .reinitialize:
             inotifytools_cleanup()
             removeWakeDirectory()
@@ -71,19 +78,27 @@ extension InotifyWatcher {
     }
 
     /// Adds a watch on `directory` first and then lists it, so nothing created in between is missed.
-    /// With `report`, every entry found yields a synthesized event.
-    func addWatches(under directory: String, relative: String, subscription: Subscription, id: UInt64, report: Bool) {
+    /// With `report`, every entry found yields a synthesized event. Returns false when `directory` itself
+    /// could not be watched.
+    @discardableResult
+    func addWatches(
+        under directory: String,
+        relative: String,
+        subscription: Subscription,
+        id: UInt64,
+        report: Bool
+    ) -> Bool {
         let injected = state.withLock { $0.injectedWatchFailure }
         if let injected, splitPath(directory).name == injected.folderName {
             yield(.watchFailed(directory: directory, errno: injected.errno), to: id)
-            return
+            return false
         }
         guard inotifytools_watch_file(directory, Self.watchMask) != 0 else {
             let code = inotifytools_error()
             if code != ENOENT && code != ENOTDIR { yield(.watchFailed(directory: directory, errno: code), to: id) }
-            return
+            return false
         }
-        guard let names = try? listDirectory(directory) else { return }
+        guard let names = try? listDirectory(directory) else { return true }
         for name in names.sorted() {
             let path = directory + "/" + name
             let childRelative = relative.isEmpty ? name : relative + "/" + name
@@ -97,6 +112,7 @@ extension InotifyWatcher {
                 addWatches(under: path, relative: childRelative, subscription: subscription, id: id, report: report)
             }
         }
+        return true
     }
 
     func copyEvent(_ raw: UnsafeMutablePointer<inotify_event>) -> InotifyEvent {

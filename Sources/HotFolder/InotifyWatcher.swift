@@ -23,6 +23,8 @@ public enum WatchEvent: Sendable, Equatable {
     case overflow
     /// A watch on `directory` could not be added; poll that subtree instead.
     case watchFailed(directory: String, errno: Int32)
+    /// A retried watch on `directory` and the folders below it succeeded; events cover it again.
+    case watchRestored(directory: String)
 }
 
 /// The process's single libinotifytools instance, run on one dedicated thread and shared by all monitors.
@@ -46,6 +48,7 @@ public final class InotifyWatcher: Sendable {
 
     enum Request: Sendable {
         case add(UInt64)
+        case retry(root: String, directory: String)
         case reinitialize
     }
 
@@ -106,6 +109,13 @@ public final class InotifyWatcher: Sendable {
 
     /// Number of active subscriptions.
     public var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
+
+    /// Tries again to watch `directory` and the folders below it, for the subscription of `root`.
+    /// The subscriber receives `.watchRestored` on success, or `.watchFailed` again.
+    public func retryWatches(root: String, directory: String) {
+        state.withLock { $0.requests.append(.retry(root: root, directory: directory)) }
+        wake()
+    }
 
     /// Test hook that stops reading events, as `kill -STOP` would, so the kernel queue fills up.
     func setReadingPaused(_ paused: Bool) {

@@ -389,6 +389,29 @@ struct MonitorTests {
         let warnings = handler.records.filter { $0.level == .warning }.map(\.message)
         #expect(warnings == ["Watch limit reached, polling this subtree. Raise fs.inotify.max_user_watches"])
     }
+
+    @Test func restoredWatchEndsPolling() async throws {
+        let monitor = makeMonitor(inbox)
+        mkdir(inbox.url("limited"), 0o755)
+        InotifyWatcher.shared.injectWatchFailure(folderName: "limited")
+        defer { InotifyWatcher.shared.injectWatchFailure(folderName: nil) }
+        let directory = inbox
+
+        let events = await collectEvents(
+            from: monitor,
+            whileRunning: {
+                try? await Task.sleep(for: .milliseconds(300))
+                InotifyWatcher.shared.injectWatchFailure(folderName: nil)
+                monitor.rescan()
+                try? await Task.sleep(for: .milliseconds(300))
+                directory.writePNG("limited/evented.png")
+            },
+            until: { Self.readyCount($0) >= 1 }
+        )
+
+        #expect(events.compactMap(\.candidate).map(\.imagePath) == ["limited/evented.png"])
+        #expect(monitor.polledSubtrees.isEmpty)
+    }
 }
 
 @discardableResult
