@@ -3,7 +3,7 @@ import Testing
 
 @testable import HotFolder
 
-/// Runs `action` while collecting the watcher's events for `root`, until `done` holds or `timeout` passes.
+/// Runs `action` while collecting the watcher's events for `root`, until `done` returns true or `timeout` passes.
 func collectWatchEvents(
     root: String,
     timeout: Duration = .seconds(10),
