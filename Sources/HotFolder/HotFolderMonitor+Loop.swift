@@ -42,6 +42,7 @@ extension HotFolderMonitor {
                 nextFullScan = now.advanced(by: jittered(configuration.scanInterval))
                 if watcherTask != nil { retryFailedWatches(pending.polledSubtrees) }
             }
+            reportInboxAvailability()
 
             for event in evaluate(pending, tracker: &tracker, now: now) { output.yield(event) }
             try? await Task.sleep(for: configuration.tickInterval)
@@ -149,6 +150,22 @@ extension HotFolderMonitor {
             } else {
                 work.folders.insert(splitPath(relative).folder)
             }
+        }
+    }
+
+    /// Logs once when the inbox disappears (deleted, or its file system unmounted) and once when it is back.
+    /// Files that were pending are forgotten, not failed, and found again by the first scan after it returns.
+    func reportInboxAvailability() {
+        let available = FileManager.default.fileExists(atPath: inbox)
+        let changed = work.withLock { work -> Bool in
+            defer { work.inboxMissing = !available }
+            return work.inboxMissing == available
+        }
+        guard changed else { return }
+        if available {
+            logger.notice("Inbox available again")
+        } else {
+            logger.warning("Inbox not found, waiting for it to appear")
         }
     }
 

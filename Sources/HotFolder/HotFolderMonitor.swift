@@ -64,6 +64,7 @@ public final class HotFolderMonitor: Sendable {
         var polledSubtrees: Set<String> = []
         /// Whether the one warning about the inotify watch limit was logged.
         var limitWarned = false
+        var inboxMissing = false
         var overflowCount = 0
     }
 

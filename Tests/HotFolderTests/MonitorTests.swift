@@ -412,6 +412,37 @@ struct MonitorTests {
         #expect(events.compactMap(\.candidate).map(\.imagePath) == ["limited/evented.png"])
         #expect(monitor.polledSubtrees.isEmpty)
     }
+
+    @Test func missingInboxLoggedOnceAndFound() async throws {
+        let (logger, handler) = makeLogger()
+        let configuration = MonitorConfiguration(
+            pollInterval: .milliseconds(200),
+            tickInterval: .milliseconds(50),
+            forcePolling: true
+        )
+        let policy = FolderPolicy(settle: .milliseconds(300), sidecarWait: .zero)
+        let monitor = HotFolderMonitor(
+            inbox: inbox.url("not-yet"),
+            configuration: configuration,
+            logger: logger,
+            policy: { _ in policy }
+        )
+        let directory = inbox
+
+        let events = await collectEvents(
+            from: monitor,
+            whileRunning: {
+                try? await Task.sleep(for: .milliseconds(500))
+                directory.writePNG("not-yet/first.png")
+            },
+            until: { Self.readyCount($0) >= 1 }
+        )
+
+        #expect(events.compactMap(\.candidate).map(\.image) == ["first.png"])
+        let messages = handler.records.map(\.message)
+        #expect(messages.filter { $0 == "Inbox not found, waiting for it to appear" }.count == 1)
+        #expect(messages.filter { $0 == "Inbox available again" }.count == 1)
+    }
 }
 
 @discardableResult
