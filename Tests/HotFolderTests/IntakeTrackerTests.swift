@@ -312,6 +312,21 @@ struct IntakeTrackerTests {
         #expect(afterBackoff.count == 1)
     }
 
+    @Test func returnedFileOfferedAgain() throws {
+        var tracker = makeTracker()
+        inbox.writePNG("returned.png")
+        let first = try scan(&tracker, every: .seconds(5), times: 2)
+
+        rename(inbox.url("returned.png"), inbox.url(".claimed.png"))
+        let whileClaimed = try scan(&tracker, every: .seconds(5), times: 1)
+        rename(inbox.url(".claimed.png"), inbox.url("returned.png"))
+        let afterReturn = try scan(&tracker, every: .seconds(5), times: 2)
+
+        #expect(first.count == 1)
+        #expect(whileClaimed.isEmpty)
+        #expect(afterReturn.compactMap(\.candidate).map(\.image) == ["returned.png"])
+    }
+
     @Test func newIdentityOfferedAgain() throws {
         var tracker = makeTracker()
         inbox.writePNG("again.png")
