@@ -51,7 +51,8 @@ extension HotFolderMonitor {
         logger.notice("Monitor stopped")
     }
 
-    /// Observes the folders `pending` names (subtrees recursively), then decides every folder holding files.
+    /// Observes the folders `pending` names (subtrees recursively) and the folders with files whose revisit
+    /// interval has passed, then decides every observed folder that contains files.
     func evaluate(_ pending: Work, tracker: inout IntakeTracker, now: ContinuousClock.Instant) -> [IntakeEvent] {
         var queue = Array(pending.subtrees)
         var observed = Set<String>()
@@ -59,16 +60,27 @@ extension HotFolderMonitor {
             guard observed.insert(folder).inserted else { continue }
             queue += observe(folder, tracker: &tracker, now: now)
         }
-        for folder in pending.folders.union(tracker.foldersWithFiles) where !observed.contains(folder) {
+        let due = tracker.foldersWithFiles.filter { folder in
+            guard let last = tracker.folders[folder]?.observedAt else { return true }
+            return now >= last.advanced(by: revisitInterval(folder))
+        }
+        for folder in pending.folders.union(due) where !observed.contains(folder) {
             observe(folder, tracker: &tracker, now: now)
             observed.insert(folder)
         }
 
         var events: [IntakeEvent] = []
-        for folder in tracker.foldersWithFiles.sorted() {
+        for folder in tracker.foldersWithFiles.sorted() where observed.contains(folder) {
             events += tracker.decide(folder: folder, now: now)
         }
         return events
+    }
+
+    /// Returns how often a folder with files is listed again without events: a quarter of its settle time,
+    /// at least one tick and at most one second. A file therefore becomes ready at most this late after
+    /// settling, and a backlog of thousands of unclaimed files is not listed on every tick.
+    func revisitInterval(_ folder: String) -> Duration {
+        min(max(policy(folder).settle / 4, configuration.tickInterval), .seconds(1))
     }
 
     @discardableResult

@@ -443,6 +443,23 @@ struct MonitorTests {
         #expect(messages.filter { $0 == "Inbox not found, waiting for it to appear" }.count == 1)
         #expect(messages.filter { $0 == "Inbox available again" }.count == 1)
     }
+
+    @Test(arguments: [
+        (Duration.milliseconds(300), Duration.milliseconds(75)),
+        (.milliseconds(100), .milliseconds(50)),
+        (.seconds(5), .seconds(1)),
+        (.seconds(30), .seconds(1)),
+    ])
+    func revisitIntervalFollowsSettle(settle: Duration, expected: Duration) {
+        let monitor = HotFolderMonitor(
+            inbox: inbox.path,
+            configuration: MonitorConfiguration(tickInterval: .milliseconds(50)),
+            logger: makeLogger().0,
+            policy: { _ in FolderPolicy(settle: settle) }
+        )
+
+        #expect(monitor.revisitInterval("team") == expected)
+    }
 }
 
 @discardableResult
