@@ -80,7 +80,8 @@ struct ProcessIdentity: Equatable {
     static func currentHost() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
-        return String(cString: buffer)
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads field 22 (`starttime`) of `/proc/<pid>/stat`; nil when the process does not exist.
