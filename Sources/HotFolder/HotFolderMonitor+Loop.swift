@@ -103,6 +103,8 @@ extension HotFolderMonitor {
         let events = InotifyWatcher.shared.subscribe(root: inbox, ignoreRules: ignoreRules)
         let task = Task { [self] in
             for await event in events { handle(event) }
+            // The watcher ended the stream (shut down) while this monitor still runs, so subscribe again.
+            if !Task.isCancelled { work.withLock { ($0.rootLost, $0.fullScan) = (true, true) } }
         }
         for _ in 0..<500 where !work.withLock({ $0.watching }) {
             try? await Task.sleep(for: .milliseconds(10))

@@ -25,6 +25,16 @@ extension InotifyWatcher {
         }
         inotifytools_cleanup()
         removeWakeDirectory()
+        finishSubscriptions()
+    }
+
+    /// Ends every subscriber's stream after a shutdown, because their watches are gone with the instance.
+    func finishSubscriptions() {
+        let continuations = state.withLock { state in
+            defer { state.subscriptions = [:] }
+            return state.subscriptions.values.map(\.continuation)
+        }
+        for continuation in continuations { continuation.finish() }
     }
 
     func initializeLibrary() -> Bool {

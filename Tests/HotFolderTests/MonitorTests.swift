@@ -299,6 +299,25 @@ struct MonitorTests {
         #expect(events.compactMap(\.candidate).map(\.image) == ["after-restart.png"])
     }
 
+    @Test func monitorResubscribesAfterShutdown() async throws {
+        let monitor = makeMonitor(inbox)
+        let directory = inbox
+
+        let events = await collectEvents(
+            from: monitor,
+            whileRunning: {
+                try? await Task.sleep(for: .milliseconds(300))
+                InotifyWatcher.shared.shutdown()
+                try? await Task.sleep(for: .milliseconds(300))
+                directory.writePNG("after-shutdown.png")
+            },
+            until: { Self.readyCount($0) >= 1 }
+        )
+
+        #expect(events.compactMap(\.candidate).map(\.image) == ["after-shutdown.png"])
+        #expect(InotifyWatcher.shared.state.withLock { $0.threadRunning })
+    }
+
     @Test func hardLinkHandoffGivesOneJob() async throws {
         let monitor = makeMonitor(inbox)
         let directory = inbox
