@@ -4,8 +4,9 @@ import Synchronization
 
 /// The watcher thread: the only code that calls libinotifytools.
 extension InotifyWatcher {
-    func runLoop() {
-        guard initializeLibrary() else { return }
+    /// Runs until `shutdown()`; returns false when libinotifytools could not be initialised.
+    func runLoop() -> Bool {
+        guard initializeLibrary() else { return false }
         var movedFrom: [UInt32: String] = [:]
         while true {
             let (requests, stop, paused) = state.withLock { state in
@@ -26,6 +27,7 @@ extension InotifyWatcher {
         inotifytools_cleanup()
         removeWakeDirectory()
         finishSubscriptions()
+        return true
     }
 
     /// Ends every subscriber's stream after a shutdown, because their watches are gone with the instance.
@@ -78,7 +80,11 @@ extension InotifyWatcher {
         case .reinitialize:
             inotifytools_cleanup()
             removeWakeDirectory()
-            guard initializeLibrary() else { return }
+            guard initializeLibrary() else {
+                // Without an instance the loop must not call the library again, so the thread stops.
+                state.withLock { $0.stopRequested = true }
+                return
+            }
             let subscriptions = state.withLock { $0.subscriptions }
             for (id, subscription) in subscriptions {
                 addWatches(under: subscription.root, relative: "", subscription: subscription, id: id, report: false)

@@ -84,8 +84,7 @@ public final class InotifyWatcher: Sendable {
             )
             state.requests.append(.add(state.nextID))
             let start = !state.threadRunning
-            state.threadRunning = true
-            state.stopRequested = false
+            if start { (state.threadRunning, state.stopRequested) = (true, false) }
             return (state.nextID, start)
         }
         continuation.onTermination = { [weak self] _ in
@@ -146,9 +145,16 @@ public final class InotifyWatcher: Sendable {
         let stopped = DispatchSemaphore(value: 0)
         state.withLock { $0.stopped = stopped }
         let thread = Thread { [self] in
-            runLoop()
-            state.withLock { $0.threadRunning = false }
+            let initialized = runLoop()
+            // A subscription that arrived while the thread was stopping still needs a watcher. After a failed
+            // initialisation the subscribers poll instead, and restarting at once would only fail again.
+            let restart = state.withLock { state -> Bool in
+                let restart = initialized && !state.subscriptions.isEmpty
+                (state.threadRunning, state.stopRequested) = (restart, false)
+                return restart
+            }
             stopped.signal()
+            if restart { startWatcherThread() }
         }
         thread.name = "kontextd-inotify"
         thread.start()
