@@ -42,6 +42,11 @@ public struct ClaimedJob: Sendable, Equatable {
     /// Absolute path of the claim folder.
     public var directory: String
 
+    public init(record: JobRecord, directory: String) {
+        self.record = record
+        self.directory = directory
+    }
+
     public var id: String { record.id }
 
     /// Absolute path of the claimed file that had the inbox-relative path `original`.
