@@ -154,6 +154,8 @@ extension InotifyWatcher {
         else { return }
 
         if event.isDirectory && event.mask & UInt32(IN_MOVED_FROM) != 0 {
+            // A folder moved out of the tree never gets its MOVED_TO, so old cookies are dropped in bulk.
+            if movedFrom.count >= 1024 { movedFrom.removeAll() }
             movedFrom[cookie] = event.path
         }
         yield(.changed(event), to: id)
