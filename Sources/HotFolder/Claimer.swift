@@ -41,6 +41,7 @@ public struct Claimer: Sendable {
             imageIdentity: candidate.identity,
             claimedAt: iso8601(now),
             attempt: attempt,
+            ownerHost: owner.host,
             ownerPID: owner.pid,
             ownerStartTime: owner.startTime,
             bootID: owner.bootID
@@ -87,14 +88,19 @@ public struct Claimer: Sendable {
     }
 
     /// Lists claims whose owner is gone: another boot, a dead pid, or a pid reused by a younger process.
-    /// Claims of live owners, including other daemons on the same folder, are left out.
+    /// Claims of live owners, including other daemons on the same folder, are left out. An unreadable
+    /// `job.json` is logged and skipped, so one damaged claim does not block the recovery of the others.
     public func staleClaims() throws(HotFolderError) -> [ClaimedJob] {
         guard let names = try listDirectory(processingDirectory) else { return [] }
         var stale: [ClaimedJob] = []
         for name in names.sorted() {
             let directory = processingDirectory + "/" + name
-            guard let record = try readRecord(in: directory) else { continue }
-            if !ProcessIdentity.isAlive(record) { stale.append(ClaimedJob(record: record, directory: directory)) }
+            do {
+                guard let record = try readRecord(in: directory) else { continue }
+                if !ProcessIdentity.isAlive(record) { stale.append(ClaimedJob(record: record, directory: directory)) }
+            } catch {
+                logger.error("Claim record unreadable, claim skipped", ["job.path": directory, "error": "\(error)"])
+            }
         }
         return stale
     }

@@ -40,7 +40,9 @@ extension HotFolderMonitor {
             if pending.fullScan {
                 pending.subtrees = [""]
                 nextFullScan = now.advanced(by: jittered(configuration.scanInterval))
+                if watcherTask != nil { retryFailedWatches(pending.polledSubtrees) }
             }
+            reportInboxAvailability()
 
             for event in evaluate(pending, tracker: &tracker, now: now) { output.yield(event) }
             try? await Task.sleep(for: configuration.tickInterval)
@@ -49,7 +51,8 @@ extension HotFolderMonitor {
         logger.notice("Monitor stopped")
     }
 
-    /// Observes the folders `pending` names (subtrees recursively), then decides every folder holding files.
+    /// Observes the folders `pending` names (subtrees recursively) and the folders with files whose revisit
+    /// interval has passed, then decides every observed folder that contains files.
     func evaluate(_ pending: Work, tracker: inout IntakeTracker, now: ContinuousClock.Instant) -> [IntakeEvent] {
         var queue = Array(pending.subtrees)
         var observed = Set<String>()
@@ -57,16 +60,27 @@ extension HotFolderMonitor {
             guard observed.insert(folder).inserted else { continue }
             queue += observe(folder, tracker: &tracker, now: now)
         }
-        for folder in pending.folders.union(tracker.foldersWithFiles) where !observed.contains(folder) {
+        let due = tracker.foldersWithFiles.filter { folder in
+            guard let last = tracker.folders[folder]?.observedAt else { return true }
+            return now >= last.advanced(by: revisitInterval(folder))
+        }
+        for folder in pending.folders.union(due) where !observed.contains(folder) {
             observe(folder, tracker: &tracker, now: now)
             observed.insert(folder)
         }
 
         var events: [IntakeEvent] = []
-        for folder in tracker.foldersWithFiles.sorted() {
+        for folder in tracker.foldersWithFiles.sorted() where observed.contains(folder) {
             events += tracker.decide(folder: folder, now: now)
         }
         return events
+    }
+
+    /// Returns how often a folder with files is listed again without events: a quarter of its settle time,
+    /// at least one tick and at most one second. A file therefore becomes ready at most this late after
+    /// settling, and a backlog of thousands of unclaimed files is not listed on every tick.
+    func revisitInterval(_ folder: String) -> Duration {
+        min(max(policy(folder).settle / 4, configuration.tickInterval), .seconds(1))
     }
 
     @discardableResult
@@ -89,6 +103,8 @@ extension HotFolderMonitor {
         let events = InotifyWatcher.shared.subscribe(root: inbox, ignoreRules: ignoreRules)
         let task = Task { [self] in
             for await event in events { handle(event) }
+            // The watcher ended the stream (shut down) while this monitor still runs, so subscribe again.
+            if !Task.isCancelled { work.withLock { ($0.rootLost, $0.fullScan) = (true, true) } }
         }
         for _ in 0..<500 where !work.withLock({ $0.watching }) {
             try? await Task.sleep(for: .milliseconds(10))
@@ -126,6 +142,10 @@ extension HotFolderMonitor {
             logger.warning("Event queue overflowed, rescanning", ["overflow.count": "\(count)"])
         case .watchFailed(let directory, let code):
             watchFailed(directory: directory, errno: code)
+        case .watchRestored(let directory):
+            let relative = relativePath(directory) ?? ""
+            _ = work.withLock { $0.polledSubtrees.remove(relative) }
+            logger.info("Watch restored, polling of this subtree stopped", ["folder": relative])
         case .changed(let change):
             changed(change)
         }
@@ -147,7 +167,30 @@ extension HotFolderMonitor {
         }
     }
 
-    // TODO: retry failed watches with a back-off; for now a subtree stays polled until the monitor restarts.
+    /// Logs once when the inbox disappears (deleted, or its file system unmounted) and once when it is back.
+    /// Files that were pending are forgotten, not failed, and found again by the first scan after it returns.
+    func reportInboxAvailability() {
+        let available = FileManager.default.fileExists(atPath: inbox)
+        let changed = work.withLock { work -> Bool in
+            defer { work.inboxMissing = !available }
+            return work.inboxMissing == available
+        }
+        guard changed else { return }
+        if available {
+            logger.notice("Inbox available again")
+        } else {
+            logger.warning("Inbox not found, waiting for it to appear")
+        }
+    }
+
+    /// Asks the watcher to watch polled subtrees again, so a raised limit or a freed watch ends the polling.
+    /// It runs with every full scan, which makes `scanInterval` the retry back-off.
+    func retryFailedWatches(_ subtrees: Set<String>) {
+        for subtree in subtrees {
+            InotifyWatcher.shared.retryWatches(root: inbox, directory: joinPath(inbox, subtree))
+        }
+    }
+
     func watchFailed(directory: String, errno code: Int32) {
         let relative = relativePath(directory) ?? ""
         let isLimit = code == ENOSPC || code == EMFILE

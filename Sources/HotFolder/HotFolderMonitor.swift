@@ -42,6 +42,18 @@ public struct MonitorConfiguration: Sendable {
 ///
 /// inotify events only mark folders for a look; the tracker's scans decide. A full scan runs at start-up,
 /// every `scanInterval`, after a queue overflow, after a watch failure and when `rescan()` is called.
+///
+/// Intake rules:
+/// - A file is complete once size, mtime, ctime and inode stay unchanged for the folder's settle time.
+/// - `photo.jpg` pairs with `photo.yaml`, `photo.yml` or `photo.jpg.yaml`, compared case-insensitively.
+///   A sidecar that matches two images, or an image that matches two sidecars, is rejected as
+///   `ambiguous sidecar` with all the files involved.
+/// - A job waits until every file its sidecar names has settled. Those files never become jobs themselves.
+/// - A file that two sidecars name (one mask for a batch) is shared: each claim hard-links it, and the
+///   original stays in the inbox. A file named in an offered job that no sidecar names any more is left
+///   alone (neither a job nor a reject) until it changes, so delete a shared mask when its batch is done.
+/// - A candidate or reject is reported once per identity, and again after `reofferBackoff` if its files
+///   are still there.
 public final class HotFolderMonitor: Sendable {
     struct Work: Sendable {
         var folders: Set<String> = []
@@ -52,6 +64,7 @@ public final class HotFolderMonitor: Sendable {
         var polledSubtrees: Set<String> = []
         /// Whether the one warning about the inotify watch limit was logged.
         var limitWarned = false
+        var inboxMissing = false
         var overflowCount = 0
     }
 

@@ -4,8 +4,9 @@ import Synchronization
 
 /// The watcher thread: the only code that calls libinotifytools.
 extension InotifyWatcher {
-    func runLoop() {
-        guard initializeLibrary() else { return }
+    /// Runs until `shutdown()`; returns false when libinotifytools could not be initialised.
+    func runLoop() -> Bool {
+        guard initializeLibrary() else { return false }
         var movedFrom: [UInt32: String] = [:]
         while true {
             let (requests, stop, paused) = state.withLock { state in
@@ -25,6 +26,17 @@ extension InotifyWatcher {
         }
         inotifytools_cleanup()
         removeWakeDirectory()
+        finishSubscriptions()
+        return true
+    }
+
+    /// Ends every subscriber's stream after a shutdown, because their watches are gone with the instance.
+    func finishSubscriptions() {
+        let continuations = state.withLock { state in
+            defer { state.subscriptions = [:] }
+            return state.subscriptions.values.map(\.continuation)
+        }
+        for continuation in continuations { continuation.finish() }
     }
 
     func initializeLibrary() -> Bool {
@@ -58,10 +70,21 @@ extension InotifyWatcher {
             guard let subscription = state.withLock({ $0.subscriptions[id] }) else { return }
             addWatches(under: subscription.root, relative: "", subscription: subscription, id: id, report: false)
             yield(.watching, to: id)
+        case .retry(let root, let directory):
+            let match = state.withLock { state in state.subscriptions.first { $0.value.root == root } }
+            guard let (id, subscription) = match else { return }
+            let relative = String(directory.dropFirst(root.count)).trimmingCharacters(in: ["/"])
+            if addWatches(under: directory, relative: relative, subscription: subscription, id: id, report: true) {
+                yield(.watchRestored(directory: directory), to: id)
+            }
         case .reinitialize:
             inotifytools_cleanup()
             removeWakeDirectory()
-            guard initializeLibrary() else { return }
+            guard initializeLibrary() else {
+                // Without an instance the loop must not call the library again, so the thread stops.
+                state.withLock { $0.stopRequested = true }
+                return
+            }
             let subscriptions = state.withLock { $0.subscriptions }
             for (id, subscription) in subscriptions {
                 addWatches(under: subscription.root, relative: "", subscription: subscription, id: id, report: false)
@@ -71,14 +94,27 @@ extension InotifyWatcher {
     }
 
     /// Adds a watch on `directory` first and then lists it, so nothing created in between is missed.
-    /// With `report`, every entry found yields a synthesized event.
-    func addWatches(under directory: String, relative: String, subscription: Subscription, id: UInt64, report: Bool) {
+    /// With `report`, every entry found yields a synthesized event. Returns false when `directory` itself
+    /// could not be watched.
+    @discardableResult
+    func addWatches(
+        under directory: String,
+        relative: String,
+        subscription: Subscription,
+        id: UInt64,
+        report: Bool
+    ) -> Bool {
+        let injected = state.withLock { $0.injectedWatchFailure }
+        if let injected, splitPath(directory).name == injected.folderName {
+            yield(.watchFailed(directory: directory, errno: injected.errno), to: id)
+            return false
+        }
         guard inotifytools_watch_file(directory, Self.watchMask) != 0 else {
             let code = inotifytools_error()
             if code != ENOENT && code != ENOTDIR { yield(.watchFailed(directory: directory, errno: code), to: id) }
-            return
+            return false
         }
-        guard let names = try? listDirectory(directory) else { return }
+        guard let names = try? listDirectory(directory) else { return true }
         for name in names.sorted() {
             let path = directory + "/" + name
             let childRelative = relative.isEmpty ? name : relative + "/" + name
@@ -92,6 +128,7 @@ extension InotifyWatcher {
                 addWatches(under: path, relative: childRelative, subscription: subscription, id: id, report: report)
             }
         }
+        return true
     }
 
     func copyEvent(_ raw: UnsafeMutablePointer<inotify_event>) -> InotifyEvent {
@@ -117,6 +154,8 @@ extension InotifyWatcher {
         else { return }
 
         if event.isDirectory && event.mask & UInt32(IN_MOVED_FROM) != 0 {
+            // A folder moved out of the tree never gets its MOVED_TO, so old cookies are dropped in bulk.
+            if movedFrom.count >= 1024 { movedFrom.removeAll() }
             movedFrom[cookie] = event.path
         }
         yield(.changed(event), to: id)

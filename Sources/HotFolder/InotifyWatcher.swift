@@ -23,6 +23,8 @@ public enum WatchEvent: Sendable, Equatable {
     case overflow
     /// A watch on `directory` could not be added; poll that subtree instead.
     case watchFailed(directory: String, errno: Int32)
+    /// A retried watch on `directory` and the folders below it succeeded; events cover it again.
+    case watchRestored(directory: String)
 }
 
 /// The process's single libinotifytools instance, run on one dedicated thread and shared by all monitors.
@@ -46,6 +48,7 @@ public final class InotifyWatcher: Sendable {
 
     enum Request: Sendable {
         case add(UInt64)
+        case retry(root: String, directory: String)
         case reinitialize
     }
 
@@ -58,6 +61,8 @@ public final class InotifyWatcher: Sendable {
         var readingPaused = false
         var wakeDirectory: String?
         var stopped: DispatchSemaphore?
+        /// Test hook: folders whose name is this string fail to be watched with this errno.
+        var injectedWatchFailure: (folderName: String, errno: Int32)?
     }
 
     let state = Mutex(State())
@@ -79,8 +84,7 @@ public final class InotifyWatcher: Sendable {
             )
             state.requests.append(.add(state.nextID))
             let start = !state.threadRunning
-            state.threadRunning = true
-            state.stopRequested = false
+            if start { (state.threadRunning, state.stopRequested) = (true, false) }
             return (state.nextID, start)
         }
         continuation.onTermination = { [weak self] _ in
@@ -105,6 +109,13 @@ public final class InotifyWatcher: Sendable {
     /// Number of active subscriptions.
     public var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
 
+    /// Tries again to watch `directory` and the folders below it, for the subscription of `root`.
+    /// The subscriber receives `.watchRestored` on success, or `.watchFailed` again.
+    public func retryWatches(root: String, directory: String) {
+        state.withLock { $0.requests.append(.retry(root: root, directory: directory)) }
+        wake()
+    }
+
     /// Test hook that stops reading events, as `kill -STOP` would, so the kernel queue fills up.
     func setReadingPaused(_ paused: Bool) {
         state.withLock { $0.readingPaused = paused }
@@ -115,6 +126,12 @@ public final class InotifyWatcher: Sendable {
     func reinitialize() {
         state.withLock { $0.requests.append(.reinitialize) }
         wake()
+    }
+
+    /// Test hook that makes adding a watch on any folder named `folderName` fail with `errno`, as a full
+    /// `fs.inotify.max_user_watches` would, without lowering the limit for every process on the machine.
+    func injectWatchFailure(folderName: String?, errno: Int32 = ENOSPC) {
+        state.withLock { $0.injectedWatchFailure = folderName.map { ($0, errno) } }
     }
 
     /// Makes a pending `inotifytools_next_event(1)` return at once by closing a file in the wake folder.
@@ -128,9 +145,16 @@ public final class InotifyWatcher: Sendable {
         let stopped = DispatchSemaphore(value: 0)
         state.withLock { $0.stopped = stopped }
         let thread = Thread { [self] in
-            runLoop()
-            state.withLock { $0.threadRunning = false }
+            let initialized = runLoop()
+            // A subscription that arrived while the thread was stopping still needs a watcher. After a failed
+            // initialisation the subscribers poll instead, and restarting at once would only fail again.
+            let restart = state.withLock { state -> Bool in
+                let restart = initialized && !state.subscriptions.isEmpty
+                (state.threadRunning, state.stopRequested) = (restart, false)
+                return restart
+            }
             stopped.signal()
+            if restart { startWatcherThread() }
         }
         thread.name = "kontextd-inotify"
         thread.start()

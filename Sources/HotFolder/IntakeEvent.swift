@@ -41,6 +41,26 @@ public struct JobCandidate: Sendable, Hashable {
     /// The sniffed image format.
     public var format: ImageFormat
 
+    public init(
+        inbox: String,
+        folder: String,
+        image: String,
+        sidecar: String?,
+        references: [String],
+        sharedReferences: Set<String>,
+        identity: FileIdentity,
+        format: ImageFormat
+    ) {
+        self.inbox = inbox
+        self.folder = folder
+        self.image = image
+        self.sidecar = sidecar
+        self.references = references
+        self.sharedReferences = sharedReferences
+        self.identity = identity
+        self.format = format
+    }
+
     /// Inbox-relative path of the image.
     public var imagePath: String { joinPath(folder, image) }
     /// Inbox-relative path of the sidecar.

@@ -28,6 +28,8 @@ struct IntakeTracker {
     struct FolderState {
         var files: [String: TrackedFile] = [:]
         var announced: [AnnouncementKey: ContinuousClock.Instant] = [:]
+        /// When `observe(folder:now:)` last listed the folder.
+        var observedAt: ContinuousClock.Instant?
     }
 
     let inbox: String
@@ -93,6 +95,7 @@ struct IntakeTracker {
             sidecarReferences[joinPath(folder, name)] = nil
             formerReferences[joinPath(folder, name)] = nil
         }
+        state.observedAt = now
         folders[folder] = state
         inspectSettledFiles(in: folder, now: now)
         return subfolders

@@ -27,6 +27,8 @@ public struct JobRecord: Sendable, Codable, Equatable {
     /// ISO 8601 time of the claim, in UTC.
     public var claimedAt: String
     public var attempt: Int
+    /// Host name of the claiming machine; claims of other hosts on a shared folder are never judged stale here.
+    public var ownerHost: String
     public var ownerPID: Int32
     /// Start time of the owner process in clock ticks after boot (field 22 of `/proc/<pid>/stat`).
     public var ownerStartTime: UInt64
@@ -39,6 +41,11 @@ public struct ClaimedJob: Sendable, Equatable {
     public var record: JobRecord
     /// Absolute path of the claim folder.
     public var directory: String
+
+    public init(record: JobRecord, directory: String) {
+        self.record = record
+        self.directory = directory
+    }
 
     public var id: String { record.id }
 
@@ -60,13 +67,26 @@ public struct ClaimedJob: Sendable, Equatable {
 
 /// Identity of the running process, used to tell live claim owners from dead ones.
 struct ProcessIdentity: Equatable {
+    var host: String
     var pid: Int32
     var startTime: UInt64
     var bootID: String
 
     static func current() -> ProcessIdentity {
         let pid = getpid()
-        return ProcessIdentity(pid: pid, startTime: startTime(of: pid) ?? 0, bootID: currentBootID())
+        return ProcessIdentity(
+            host: currentHost(),
+            pid: pid,
+            startTime: startTime(of: pid) ?? 0,
+            bootID: currentBootID()
+        )
+    }
+
+    static func currentHost() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads field 22 (`starttime`) of `/proc/<pid>/stat`; nil when the process does not exist.
@@ -86,7 +106,9 @@ struct ProcessIdentity: Equatable {
     }
 
     /// True while the process that wrote `record` still runs: same boot, pid alive and same start time.
+    /// A claim from another host counts as alive, because this machine cannot see that host's processes.
     static func isAlive(_ record: JobRecord) -> Bool {
+        guard record.ownerHost == currentHost() else { return true }
         guard record.bootID == currentBootID() else { return false }
         guard kill(record.ownerPID, 0) == 0 || errno == EPERM else { return false }
         return startTime(of: record.ownerPID) == record.ownerStartTime

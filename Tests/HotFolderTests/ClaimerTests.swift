@@ -169,33 +169,47 @@ struct ClaimerTests {
         let dead = try exitedProcessID()
         let sleeper = try startSleeper()
         defer { sleeper.terminate() }
-        var owners: [String: (JobRecord) -> JobRecord] = [:]
-        owners["dead-pid"] = {
-            var r = $0; r.ownerPID = dead; return r
-        }
-        owners["reused-pid"] = {
-            var r = $0; r.ownerStartTime += 1; return r
-        }
-        owners["old-boot"] = {
-            var r = $0; r.bootID = "00000000-0000-0000-0000-000000000000"; return r
-        }
-        owners["live-self"] = { $0 }
-        owners["live-other"] = {
-            var r = $0; r.ownerPID = sleeper.processIdentifier
-            r.ownerStartTime = ProcessIdentity.startTime(of: sleeper.processIdentifier) ?? 0; return r
-        }
+        let sleeperStart = ProcessIdentity.startTime(of: sleeper.processIdentifier) ?? 0
+        let owners: [(name: String, change: (inout JobRecord) -> Void)] = [
+            ("dead-pid", { $0.ownerPID = dead }),
+            ("reused-pid", { $0.ownerStartTime += 1 }),
+            ("old-boot", { $0.bootID = "00000000-0000-0000-0000-000000000000" }),
+            ("live-self", { _ in }),
+            ("live-other", { ($0.ownerPID, $0.ownerStartTime) = (sleeper.processIdentifier, sleeperStart) }),
+            ("other-host", { ($0.ownerHost, $0.ownerPID) = ("render-02", dead) }),
+        ]
         var jobs: [String: String] = [:]
-        for (name, change) in owners {
-            inbox.writePNG("\(name).png")
-            let job = try #require(try claimer.claim(try makeCandidate(image: "\(name).png")))
-            try claimer.writeRecord(change(job.record), in: job.directory)
-            jobs[job.id] = name
+        for owner in owners {
+            inbox.writePNG("\(owner.name).png")
+            let job = try #require(try claimer.claim(try makeCandidate(image: "\(owner.name).png")))
+            var record = job.record
+            owner.change(&record)
+            try claimer.writeRecord(record, in: job.directory)
+            jobs[job.id] = owner.name
         }
 
         let stale = try claimer.staleClaims()
 
         #expect(Set(stale.compactMap { jobs[$0.id] }) == ["dead-pid", "reused-pid", "old-boot"])
         #expect(stale.count == 3)
+    }
+
+    @Test func damagedRecordSkipped() throws {
+        let (logger, handler) = makeLogger()
+        let claimer = try Claimer(inbox: inbox.path, stateDirectory: state.path, logger: logger)
+        inbox.writePNG("good.png")
+        let job = try #require(try claimer.claim(try makeCandidate(image: "good.png")))
+        var record = job.record
+        record.ownerPID = try exitedProcessID()
+        try claimer.writeRecord(record, in: job.directory)
+        state.write("processing/damaged/job.json", text: "{\"id\": ")
+
+        let stale = try claimer.staleClaims()
+
+        #expect(stale.map(\.id) == [job.id])
+        let errors = handler.records.filter { $0.level == .error }
+        #expect(errors.map(\.message) == ["Claim record unreadable, claim skipped"])
+        #expect(errors.first?.metadata["job.path"] == state.url("processing/damaged"))
     }
 
     @Test func staleClaimRequeued() throws {

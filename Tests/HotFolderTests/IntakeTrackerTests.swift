@@ -228,6 +228,25 @@ struct IntakeTrackerTests {
         #expect(events.count == 2)
     }
 
+    @Test func leftoverSharedMaskIgnored() throws {
+        var tracker = makeTracker(references: { _ in ["common-mask.png"] })
+        for name in ["a", "b"] {
+            inbox.writePNG("\(name).png")
+            inbox.write("\(name).yaml", text: "mask: common-mask.png\n")
+        }
+        inbox.writePNG("common-mask.png")
+        let offered = try scan(&tracker, every: .seconds(3), times: 3)
+
+        for name in ["a.png", "a.yaml", "b.png", "b.yaml"] { unlink(inbox.url(name)) }
+        let afterClaims = try scan(&tracker, every: .seconds(30), times: 4)
+        inbox.append("common-mask.png", [0])
+        let afterChange = try scan(&tracker, every: .seconds(3), times: 3)
+
+        #expect(offered.compactMap(\.candidate).count == 2)
+        #expect(afterClaims.isEmpty)
+        #expect(afterChange.compactMap(\.candidate).map(\.image) == ["common-mask.png"])
+    }
+
     @Test func invalidSidecarStillReady() throws {
         struct ParseError: Error {}
         var tracker = makeTracker(references: { _ in throw ParseError() })
@@ -291,6 +310,21 @@ struct IntakeTrackerTests {
         #expect(first.count == 1)
         #expect(duringBackoff.isEmpty)
         #expect(afterBackoff.count == 1)
+    }
+
+    @Test func returnedFileOfferedAgain() throws {
+        var tracker = makeTracker()
+        inbox.writePNG("returned.png")
+        let first = try scan(&tracker, every: .seconds(5), times: 2)
+
+        rename(inbox.url("returned.png"), inbox.url(".claimed.png"))
+        let whileClaimed = try scan(&tracker, every: .seconds(5), times: 1)
+        rename(inbox.url(".claimed.png"), inbox.url("returned.png"))
+        let afterReturn = try scan(&tracker, every: .seconds(5), times: 2)
+
+        #expect(first.count == 1)
+        #expect(whileClaimed.isEmpty)
+        #expect(afterReturn.compactMap(\.candidate).map(\.image) == ["returned.png"])
     }
 
     @Test func newIdentityOfferedAgain() throws {

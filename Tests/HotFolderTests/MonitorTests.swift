@@ -299,6 +299,25 @@ struct MonitorTests {
         #expect(events.compactMap(\.candidate).map(\.image) == ["after-restart.png"])
     }
 
+    @Test func monitorResubscribesAfterShutdown() async throws {
+        let monitor = makeMonitor(inbox)
+        let directory = inbox
+
+        let events = await collectEvents(
+            from: monitor,
+            whileRunning: {
+                try? await Task.sleep(for: .milliseconds(300))
+                InotifyWatcher.shared.shutdown()
+                try? await Task.sleep(for: .milliseconds(300))
+                directory.writePNG("after-shutdown.png")
+            },
+            until: { Self.readyCount($0) >= 1 }
+        )
+
+        #expect(events.compactMap(\.candidate).map(\.image) == ["after-shutdown.png"])
+        #expect(InotifyWatcher.shared.state.withLock { $0.threadRunning })
+    }
+
     @Test func hardLinkHandoffGivesOneJob() async throws {
         let monitor = makeMonitor(inbox)
         let directory = inbox
@@ -355,6 +374,110 @@ struct MonitorTests {
         )
 
         #expect(events.compactMap(\.candidate).map(\.image) == ["after-recreate.png"])
+    }
+
+    @Test func failedWatchSubtreeIsPolled() async throws {
+        let (logger, handler) = makeLogger()
+        let configuration = MonitorConfiguration(pollInterval: .milliseconds(200), tickInterval: .milliseconds(50))
+        let policy = FolderPolicy(settle: .milliseconds(300), sidecarWait: .zero)
+        let monitor = HotFolderMonitor(
+            inbox: inbox.path,
+            configuration: configuration,
+            logger: logger,
+            policy: { _ in policy }
+        )
+        // The folder starts empty, so only polling (not the per-tick look at folders with files) can find the drop.
+        mkdir(inbox.url("limited"), 0o755)
+        InotifyWatcher.shared.injectWatchFailure(folderName: "limited")
+        defer { InotifyWatcher.shared.injectWatchFailure(folderName: nil) }
+        let directory = inbox
+
+        let events = await collectEvents(
+            from: monitor,
+            whileRunning: {
+                try? await Task.sleep(for: .milliseconds(500))
+                directory.writePNG("limited/second.png")
+                directory.writePNG("watched.png")
+            },
+            until: { Self.readyCount($0) >= 2 }
+        )
+
+        let paths = events.compactMap(\.candidate).map(\.imagePath).sorted()
+        #expect(paths == ["limited/second.png", "watched.png"])
+        #expect(monitor.polledSubtrees == ["limited"])
+        let warnings = handler.records.filter { $0.level == .warning }.map(\.message)
+        #expect(warnings == ["Watch limit reached, polling this subtree. Raise fs.inotify.max_user_watches"])
+    }
+
+    @Test func restoredWatchEndsPolling() async throws {
+        let monitor = makeMonitor(inbox)
+        mkdir(inbox.url("limited"), 0o755)
+        InotifyWatcher.shared.injectWatchFailure(folderName: "limited")
+        defer { InotifyWatcher.shared.injectWatchFailure(folderName: nil) }
+        let directory = inbox
+
+        let events = await collectEvents(
+            from: monitor,
+            whileRunning: {
+                try? await Task.sleep(for: .milliseconds(300))
+                InotifyWatcher.shared.injectWatchFailure(folderName: nil)
+                monitor.rescan()
+                try? await Task.sleep(for: .milliseconds(300))
+                directory.writePNG("limited/evented.png")
+            },
+            until: { Self.readyCount($0) >= 1 }
+        )
+
+        #expect(events.compactMap(\.candidate).map(\.imagePath) == ["limited/evented.png"])
+        #expect(monitor.polledSubtrees.isEmpty)
+    }
+
+    @Test func missingInboxLoggedOnceAndFound() async throws {
+        let (logger, handler) = makeLogger()
+        let configuration = MonitorConfiguration(
+            pollInterval: .milliseconds(200),
+            tickInterval: .milliseconds(50),
+            forcePolling: true
+        )
+        let policy = FolderPolicy(settle: .milliseconds(300), sidecarWait: .zero)
+        let monitor = HotFolderMonitor(
+            inbox: inbox.url("not-yet"),
+            configuration: configuration,
+            logger: logger,
+            policy: { _ in policy }
+        )
+        let directory = inbox
+
+        let events = await collectEvents(
+            from: monitor,
+            whileRunning: {
+                try? await Task.sleep(for: .milliseconds(500))
+                directory.writePNG("not-yet/first.png")
+            },
+            until: { Self.readyCount($0) >= 1 }
+        )
+
+        #expect(events.compactMap(\.candidate).map(\.image) == ["first.png"])
+        let messages = handler.records.map(\.message)
+        #expect(messages.filter { $0 == "Inbox not found, waiting for it to appear" }.count == 1)
+        #expect(messages.filter { $0 == "Inbox available again" }.count == 1)
+    }
+
+    @Test(arguments: [
+        (Duration.milliseconds(300), Duration.milliseconds(75)),
+        (.milliseconds(100), .milliseconds(50)),
+        (.seconds(5), .seconds(1)),
+        (.seconds(30), .seconds(1)),
+    ])
+    func revisitIntervalFollowsSettle(settle: Duration, expected: Duration) {
+        let monitor = HotFolderMonitor(
+            inbox: inbox.path,
+            configuration: MonitorConfiguration(tickInterval: .milliseconds(50)),
+            logger: makeLogger().0,
+            policy: { _ in FolderPolicy(settle: settle) }
+        )
+
+        #expect(monitor.revisitInterval("team") == expected)
     }
 }
 
