@@ -19,6 +19,7 @@ extension Claimer {
         record.ownerPID = owner.pid
         record.ownerStartTime = owner.startTime
         record.bootID = owner.bootID
+        record.ownerHost = owner.host
         let adopted = ClaimedJob(record: record, directory: target)
         try updateRecord(adopted)
         return adopted

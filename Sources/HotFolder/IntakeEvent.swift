@@ -76,6 +76,7 @@ public enum RejectionReason: Sendable, Hashable, CustomStringConvertible {
     case missingImage(sidecar: String, waited: Duration)
     case missingReference(sidecar: String, missing: [String], waited: Duration)
     case notAnImage(file: String)
+    case unreferencedMask(file: String, waited: Duration)
     case symbolicLink(file: String)
     case specialFile(file: String, kind: FileKind)
 
@@ -88,6 +89,7 @@ public enum RejectionReason: Sendable, Hashable, CustomStringConvertible {
         case .missingImage: "missing image"
         case .missingReference: "missing referenced file"
         case .notAnImage: "not an image"
+        case .unreferencedMask: "mask without sidecar"
         case .symbolicLink: "symbolic link"
         case .specialFile: "special file"
         }
@@ -112,6 +114,9 @@ public enum RejectionReason: Sendable, Hashable, CustomStringConvertible {
         case .notAnImage(let file):
             "not an image: '\(file)' is neither an image (PNG, JPEG, WebP, HEIF, AVIF, GIF, TIFF, BMP), "
                 + "a sidecar (.yaml, .yml) nor a file named by a sidecar"
+        case .unreferencedMask(let file, let waited):
+            "mask without sidecar: '\(file)' is named like a mask, but no sidecar named it within \(seconds(waited)); "
+                + "drop the sidecar that names it, or rename the file if it is a photo to edit"
         case .symbolicLink(let file):
             "symbolic link: '\(file)' is a link, and links in the inbox are not followed; copy the file itself"
         case .specialFile(let file, let kind):

@@ -164,6 +164,14 @@ extension IntakeTracker {
         decision.propose(.ready(candidate), identities: identities)
     }
 
+    /// Whether a file name marks a mask: `x.mask.png`, `x-mask.png` or `x_mask.png`, in any case.
+    static func looksLikeMask(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        guard let dot = lowered.lastIndex(of: ".") else { return false }
+        let stem = lowered[..<dot]
+        return stem.hasSuffix(".mask") || stem.hasSuffix("-mask") || stem.hasSuffix("_mask")
+    }
+
     /// Decides images without a sidecar and files that are neither images nor sidecars.
     func decideLoneFiles(state: FolderState, decision: inout FolderDecision) {
         let referenced = decision.referenced
@@ -181,11 +189,18 @@ extension IntakeTracker {
                 )
                 continue
             }
-            // NOTE: a mask that settles more than `sidecarWait` before the sidecar naming it arrives becomes a
-            // job of its own. Writers should drop the sidecar first or together with its mask.
-            let deadline = settledAt(file, policy: decision.policy).advanced(by: decision.policy.sidecarWait)
+            // A file named like a mask (`photo.mask.png`) waits as long as a sidecar's files do, so a mask
+            // copied before its sidecar is not taken for a photo.
+            // NOTE: any other mask that settles more than `sidecarWait` before the sidecar naming it arrives
+            // becomes a job of its own. Writers should drop the sidecar first or together with its mask.
+            let looksLikeMask = Self.looksLikeMask(name)
+            let wait = looksLikeMask ? decision.policy.orphanTimeout : decision.policy.sidecarWait
+            let deadline = settledAt(file, policy: decision.policy).advanced(by: wait)
             guard decision.now >= deadline else { continue }
-            if decision.policy.sidecarRequired {
+            if looksLikeMask {
+                let reason = RejectionReason.unreferencedMask(file: path, waited: wait)
+                decision.propose(.rejected(files: [path], reason: reason), identities: [file.status.identity])
+            } else if decision.policy.sidecarRequired {
                 let reason = RejectionReason.missingSidecar(image: path, waited: decision.policy.sidecarWait)
                 decision.propose(.rejected(files: [path], reason: reason), identities: [file.status.identity])
             } else {

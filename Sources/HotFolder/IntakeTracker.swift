@@ -106,6 +106,8 @@ struct IntakeTracker {
             return TrackedFile(status: status, firstSeen: now, stableSince: now)
         }
         if file.status != status {
+            // A file that had settled and changes again starts a new write, so its never-stable clock restarts.
+            if file.sniffed != nil { file.firstSeen = now }
             file.status = status
             file.stableSince = now
         }

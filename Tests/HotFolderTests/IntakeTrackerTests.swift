@@ -212,6 +212,37 @@ struct IntakeTrackerTests {
         )
     }
 
+    @Test func maskNamedFileWaitsForItsSidecar() throws {
+        var tracker = makeTracker(references: { _ in ["photo.mask.png"] })
+        inbox.writePNG("photo.mask.png")
+
+        let maskAlone = try scan(&tracker, every: .seconds(10), times: 4)
+        inbox.write("photo.yaml", text: "mask: photo.mask.png\n")
+        inbox.writePNG("photo.png")
+        let paired = try scan(&tracker, every: .seconds(3), times: 3)
+
+        #expect(maskAlone.isEmpty)
+        #expect(paired.count == 1)
+        let candidate = try #require(paired.first?.candidate)
+        #expect(candidate.image == "photo.png")
+        #expect(candidate.references == ["photo.mask.png"])
+    }
+
+    @Test(arguments: ["cup.mask.png", "cup-mask.PNG", "cup_MASK.png"])
+    func maskNamedFileWithoutSidecarFails(_ name: String) throws {
+        var tracker = makeTracker()
+        inbox.writePNG(name)
+
+        let events = try scan(&tracker, every: .seconds(10), times: 8)
+
+        #expect(events.count == 1)
+        #expect(
+            events.first?.rejection?.reason.description
+                == "mask without sidecar: '\(name)' is named like a mask, but no sidecar named it within 60 s; "
+                + "drop the sidecar that names it, or rename the file if it is a photo to edit"
+        )
+    }
+
     @Test func sharedMaskIsMarkedShared() throws {
         var tracker = makeTracker(references: { _ in ["common-mask.png"] })
         inbox.writePNG("a.png")
@@ -240,11 +271,13 @@ struct IntakeTrackerTests {
         for name in ["a.png", "a.yaml", "b.png", "b.yaml"] { unlink(inbox.url(name)) }
         let afterClaims = try scan(&tracker, every: .seconds(30), times: 4)
         inbox.append("common-mask.png", [0])
-        let afterChange = try scan(&tracker, every: .seconds(3), times: 3)
+        let afterChange = try scan(&tracker, every: .seconds(10), times: 8)
 
         #expect(offered.compactMap(\.candidate).count == 2)
         #expect(afterClaims.isEmpty)
-        #expect(afterChange.compactMap(\.candidate).map(\.image) == ["common-mask.png"])
+        // Changed, it is looked at again; named like a mask, it is never taken for a photo.
+        #expect(afterChange.compactMap(\.candidate).isEmpty)
+        #expect(afterChange.compactMap(\.rejection).map(\.reason.code) == ["mask without sidecar"])
     }
 
     @Test func invalidSidecarStillReady() throws {
