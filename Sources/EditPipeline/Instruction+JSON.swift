@@ -1,3 +1,4 @@
+import Backends
 import Recipes
 
 extension ResolvedInstruction {
@@ -25,9 +26,9 @@ extension EditPass {
         var object: [String: JSONValue] = [
             "size": size.json,
             "steps": .integer(Int64(steps)),
-            "guidance": .number(guidance),
+            "guidance": .double(guidance),
             "inpaint": .object([
-                "context": .number(inpaint.context),
+                "context": .double(inpaint.context),
                 "blend": .integer(Int64(inpaint.blend)),
                 "grow": .integer(Int64(inpaint.grow)),
                 "target": inpaint.target.json,
@@ -43,7 +44,7 @@ extension EditPass {
 extension MaskSpec {
     fileprivate var json: JSONValue {
         var object: [String: JSONValue] = [
-            "invert": .bool(invert), "grow": .integer(Int64(grow)), "feather": .number(feather),
+            "invert": .bool(invert), "grow": .integer(Int64(grow)), "feather": .double(feather),
         ]
         switch source {
         case .file(let path): object["file"] = .string(path)
@@ -58,11 +59,11 @@ extension MaskShape {
     fileprivate var json: JSONValue {
         switch self {
         case .rect(let x, let y, let width, let height):
-            .object(["rect": .array([.number(x), .number(y), .number(width), .number(height)])])
+            .object(["rect": .array([.double(x), .double(y), .double(width), .double(height)])])
         case .ellipse(let centerX, let centerY, let radiusX, let radiusY):
-            .object(["ellipse": .array([.number(centerX), .number(centerY), .number(radiusX), .number(radiusY)])])
+            .object(["ellipse": .array([.double(centerX), .double(centerY), .double(radiusX), .double(radiusY)])])
         case .polygon(let points):
-            .object(["polygon": .array(points.map { .array([.number($0.x), .number($0.y)]) })])
+            .object(["polygon": .array(points.map { .array([.double($0.x), .double($0.y)]) })])
         }
     }
 }
@@ -77,7 +78,7 @@ extension SizeSpec {
             longEdge.map { .object(["aspect": .string("\(width):\(height)"), "long_edge": .integer(Int64($0))]) }
                 ?? .string("\(width):\(height)")
         case .longEdge(let edge): .object(["long_edge": .integer(Int64(edge))])
-        case .megapixels(let megapixels): .object(["megapixels": .number(megapixels)])
+        case .megapixels(let megapixels): .object(["megapixels": .double(megapixels)])
         }
     }
 }

@@ -1,4 +1,5 @@
 import DaemonSupport
+public import Recipes
 public import Foundation
 
 /// Puts a finished job's results in the outbox, or its files in the failed folder, without ever

@@ -1,3 +1,4 @@
+public import Backends
 public import Foundation
 
 /// The machine-readable record every job leaves beside its results (or in the failed folder).
@@ -99,48 +100,5 @@ public struct JobLog: Sendable, Codable, Equatable {
             return date
         }
         return try decoder.decode(JobLog.self, from: Data(bytes))
-    }
-}
-
-/// A JSON value, for the free-form parts of the job log.
-public enum JSONValue: Sendable, Codable, Equatable {
-    case string(String)
-    case number(Double)
-    case integer(Int64)
-    case bool(Bool)
-    case array([JSONValue])
-    case object([String: JSONValue])
-    case null
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .string(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
-        case .integer(let value): try container.encode(value)
-        case .bool(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        case .null: try container.encodeNil()
-        }
     }
 }

@@ -24,14 +24,6 @@ extension DaemonConfiguration {
     var pipelineSettings: PipelineSettings {
         PipelineSettings(decodeLimits: DecodeLimits(maxMegapixels: maxMegapixels), defaultBackend: defaultBackend)
     }
-
-    var originalsPolicy: OriginalsPolicy {
-        switch originals {
-        case .keep: .keep
-        case .delete: .delete
-        case .moveTo(let path): .moveTo(path)
-        }
-    }
 }
 
 /// Turns the configured backends into running engines.

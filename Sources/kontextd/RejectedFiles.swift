@@ -1,4 +1,5 @@
 import EditPipeline
+import Recipes
 import Foundation
 
 /// Inbox files that cannot become a job, on their way to the failed folder.

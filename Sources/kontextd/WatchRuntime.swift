@@ -14,12 +14,12 @@ struct WatchRuntime: Sendable {
     let recipes: RecipeCache
 
     init(watch: DaemonConfiguration.Watch, configuration: DaemonConfiguration, logger: Logger) throws {
-        folders = WatchFolders(name: watch.name, inbox: watch.inbox, outbox: watch.outbox, failed: watch.failed, state: watch.state)
+        folders = watch
         for folder in [watch.outbox, watch.failed, watch.state] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
         claimer = try Claimer(inbox: watch.inbox, stateDirectory: watch.state, logger: logger)
-        delivery = JobDelivery(watch: folders, originals: configuration.originalsPolicy)
+        delivery = JobDelivery(watch: folders, originals: configuration.originals)
         let recipes = RecipeCache(inbox: watch.inbox, configuration: configuration)
         self.recipes = recipes
         let inbox = watch.inbox
