@@ -9,14 +9,13 @@ public import Foundation
 /// the outbox and flushes them; then a delivery plan (temporary name -> final name) is written
 /// durably into the job's claim folder. Phase two renames the files into place without replacing
 /// anything, moves the originals and removes the claim. A daemon that dies in phase two finds the
-/// plan on restart and finishes it (`resume`), so a job is never run twice; one that dies in phase
-/// one finds no plan, deletes the stray temporary files and runs the job again.
+/// plan on restart and finishes it (`resume`), so a job is never run twice. One that dies in phase
+/// one finds no plan and runs the job again, which overwrites its own stray temporary files.
 public struct JobDelivery: Sendable {
     public let watch: WatchFolders
     public let originals: OriginalsPolicy
 
     static let planName = "delivery.json"
-    static let failingName = "failure.json"
 
     public init(watch: WatchFolders, originals: OriginalsPolicy) {
         self.watch = watch
@@ -89,7 +88,7 @@ public struct JobDelivery: Sendable {
     }
 
     /// Completes a delivery whose plan was written before the daemon stopped. Returns false when the
-    /// claim folder holds no plan (the job must run again).
+    /// claim folder contains no plan, because then the job must run again.
     public func resume(claimFolder: String) throws(JobFailure) -> Bool {
         let path = claimFolder + "/" + Self.planName
         guard let data = FileManager.default.contents(atPath: path) else { return false }

@@ -47,7 +47,7 @@ struct JobFiles {
         return bytes
     }
 
-    /// The bytes of a file a sidecar names (`mask:`, `images:`), resolved relative to the sidecar.
+    /// Returns the bytes of a file a sidecar names (`mask:`, `images:`), resolved relative to the sidecar.
     ///
     /// The claim keeps paths below the job's folder as they were and puts files from elsewhere in
     /// the inbox under `.inbox/`, so the path is resolved inbox-relative first and then mapped.

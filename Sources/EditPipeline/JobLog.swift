@@ -68,7 +68,7 @@ public struct JobLog: Sendable, Codable, Equatable {
         outcome = failure.isTransient ? "retrying" : "failed"
     }
 
-    /// The log as pretty-printed JSON with sorted keys, so two logs diff cleanly.
+    /// Encodes the log as pretty-printed JSON with sorted keys, so two logs diff cleanly.
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -7,7 +7,7 @@ import Recipes
 
 /// Finds and reads the daemon configuration.
 enum ConfigurationLoader {
-    /// Reads `explicitPath`, or the default path when it exists; without either, returns a
+    /// Reads `explicitPath`, or the default path when it exists. Without either it returns a
     /// configuration with no watches and the built-in fill backend, which `kontextd edit` can use.
     static func load(explicitPath: String?) throws(RecipesError) -> DaemonConfiguration {
         if let explicitPath {

@@ -43,7 +43,7 @@ struct EditCommand {
         }
     }
 
-    /// A YAML double-quoted scalar; JSON string escaping is valid YAML.
+    /// Quotes `text` as a YAML double-quoted scalar, using JSON string escaping, which YAML accepts.
     static func quoted(_ text: String) -> String {
         let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
         return String(decoding: data, as: UTF8.self)
@@ -170,8 +170,8 @@ struct EditWorkspace {
         )
     }
 
-    /// The mask and extra images a sidecar names, as paths relative to it; an invalid sidecar names none
-    /// here and fails with its full diagnostics in the pipeline.
+    /// Returns the mask and extra images a sidecar names, as paths relative to it. An invalid sidecar
+    /// names none here, and the pipeline then fails the job with the sidecar's diagnostics.
     static func referencedPaths(ofSidecar path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EditCommandError("cannot read sidecar '\(path)'; check the path")

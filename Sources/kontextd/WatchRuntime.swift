@@ -38,7 +38,7 @@ struct WatchRuntime: Sendable {
         )
     }
 
-    /// The files a sidecar names, relative to the sidecar's folder, each confined to the inbox.
+    /// Returns the files a sidecar names, relative to the sidecar's folder, after checking that each stays in the inbox.
     static func references(ofSidecar path: String, inbox: String) throws -> [String] {
         let parsed = try InstructionParser(kind: .sidecar).parse(contentsOf: path)
         let directory = (path as NSString).deletingLastPathComponent
@@ -49,7 +49,7 @@ struct WatchRuntime: Sendable {
     }
 }
 
-/// Folder recipes of one inbox, read at most once per few seconds per folder and dropped on reload.
+/// A cache of the folder recipes of one inbox: each folder's recipes are read again after 5 s, and all on reload.
 final class RecipeCache: Sendable {
     private struct Entry {
         var cascade: Result<RecipeCascade, RecipesError>
@@ -75,7 +75,7 @@ final class RecipeCache: Sendable {
         self.sidecarGrace = .milliseconds(Int64(configuration.sidecarGrace * 1000))
     }
 
-    /// The merged recipes of `folder`, or the error of the first invalid one.
+    /// Returns the merged recipes of `folder`, or the errors of the invalid ones.
     func cascade(for folder: String) -> Result<RecipeCascade, RecipesError> {
         let now = ContinuousClock.now
         if let entry = entries.withLock({ $0[folder] }), now - entry.loadedAt < Self.lifetime {
