@@ -18,6 +18,9 @@ public struct EditRequest: Sendable {
     /// The size the backend should produce; the pipeline resizes whatever comes back to the final size.
     public var outputWidth: Int
     public var outputHeight: Int
+    /// Durable notes for this step of this job, kept in the job's claim folder, so a backend that
+    /// started remote work (a hosted run id) can resume it after a restart instead of starting again.
+    public var checkpoint: (any BackendCheckpoint)?
 
     public init(
         jobID: String,
@@ -39,7 +42,17 @@ public struct EditRequest: Sendable {
         self.guidance = guidance
         self.outputWidth = outputWidth
         self.outputHeight = outputHeight
+        self.checkpoint = nil
     }
+}
+
+/// A small durable key-value record for one generative step of one job.
+///
+/// `save` returns only after the record is on disk (written to a temporary file, flushed and
+/// renamed), so a value saved before a remote call survives a crash right after it.
+public protocol BackendCheckpoint: Sendable {
+    func load() -> [String: String]
+    func save(_ values: [String: String]) throws
 }
 
 /// The image a backend produced, and where it ran.

@@ -73,8 +73,9 @@ public struct EditPipeline: Sendable {
         var outputs: [ProducedOutput] = []
         for (index, seed) in seeds.enumerated() {
             var image = source
-            for pass in instruction.passes {
-                image = try await apply(pass, to: image, seed: seed, job: job, files: files, log: &log, stopwatch: &stopwatch)
+            for (passIndex, pass) in instruction.passes.enumerated() {
+                let step = StepLocation(job: job, pass: passIndex + 1, variant: index + 1)
+                image = try await apply(pass, to: image, seed: seed, step: step, files: files, log: &log, stopwatch: &stopwatch)
                 image = resizeToFinalSize(image, spec: pass.size)
             }
             log.outputSize = [image.width, image.height]
@@ -139,7 +140,7 @@ public struct EditPipeline: Sendable {
         _ step: EditPass,
         to image: Image,
         seed: UInt64,
-        job: JobInput,
+        step location: StepLocation,
         files: JobFiles,
         log: inout JobLog,
         stopwatch: inout Stopwatch
@@ -157,12 +158,12 @@ public struct EditPipeline: Sendable {
         if let mask {
             let settings = step.inpaint.imagingSettings(for: backend)
             let crop = Inpaint.crop(rgb, mask: mask, settings: settings)
-            let result = try await callBackend(backend, image: crop.image, mask: crop.mask, step: step, seed: seed, job: job, log: &log)
+            let result = try await callBackend(backend, image: crop.image, mask: crop.mask, step: step, seed: seed, location: location, log: &log)
             stopwatch.lap("backend", into: &log)
             edited = crop.stitcher.stitch(result.fitted(to: crop.image), into: rgb)
         } else {
             let scaled = rgb.kontextScaled()
-            let result = try await callBackend(backend, image: scaled, mask: nil, step: step, seed: seed, job: job, log: &log)
+            let result = try await callBackend(backend, image: scaled, mask: nil, step: step, seed: seed, location: location, log: &log)
             stopwatch.lap("backend", into: &log)
             edited = result.scaledToFill(width: image.width, height: image.height)
         }
@@ -222,11 +223,11 @@ public struct EditPipeline: Sendable {
         mask: Mask?,
         step: EditPass,
         seed: UInt64,
-        job: JobInput,
+        location: StepLocation,
         log: inout JobLog
     ) async throws(JobFailure) -> Image {
-        let request = EditRequest(
-            jobID: job.id,
+        var request = EditRequest(
+            jobID: location.job.id,
             image: image,
             mask: mask,
             prompt: step.prompt,
@@ -236,6 +237,7 @@ public struct EditPipeline: Sendable {
             outputWidth: image.width,
             outputHeight: image.height
         )
+        request.checkpoint = FileCheckpoint(path: location.checkpointPath)
         do {
             let result = try await backend.edit(request)
             log.server = result.server ?? log.server
@@ -283,6 +285,18 @@ public struct EditPipeline: Sendable {
             jobID: job.id
         )
         return ProducedOutput(name: name, bytes: bytes, seed: seed, width: image.width, height: image.height)
+    }
+}
+
+/// Where one generative step sits in a job: which pass of which variant.
+struct StepLocation {
+    var job: JobInput
+    var pass: Int
+    var variant: Int
+
+    /// The step's checkpoint file in the claim folder; hidden, so it never counts as a job file.
+    var checkpointPath: String {
+        job.directory + "/.backend-pass\(pass)-variant\(variant).json"
     }
 }
 
