@@ -39,6 +39,9 @@ let package = Package(
             dependencies: ["EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd"]
         ),
 
+        // Times the Imaging stages for bench/run; not a product, so it is not part of an install.
+        .executableTarget(name: "kontextd-bench", dependencies: ["Imaging"]),
+
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
