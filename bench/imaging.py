@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from kontext_geometry import kontext_crop
+from machine import LoadMeter
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -41,7 +42,7 @@ def stages_kontextd(pin: list) -> dict:
     for line in output.splitlines():
         row = json.loads(line)
         assert row["output"] == [1328, 800], f"kontextd scaled {row['photo']} to {row['output']}, not 1328x800"
-        results[row["photo"]] = {stage: row[f"{stage}_ms"] for stage in ("decode", "scale", "encode")}
+        results[row["photo"]] = {stage: row[f"{stage}_ms"] for stage in ("decode", "scale", "encode", "crop", "resize")}
     return results
 
 
@@ -162,7 +163,9 @@ def run_hyperfine(commands: dict, out: Path, passes: int) -> dict:
                 # kontextd edit never replaces a file, so every timed run of every tool starts without the output.
                 arguments += ["--prepare", f"rm -f {target}"]
             arguments += ["--export-json", str(export), command]
-            subprocess.run(arguments, check=True, stdout=subprocess.DEVNULL)
+            finished = subprocess.run(arguments, capture_output=True, text=True)
+            if finished.returncode != 0:  # hyperfine's warnings about outliers are expected here, its errors not.
+                sys.exit(f"imaging: hyperfine failed on {name}:\n{finished.stderr}")
             for entry in json.loads(export.read_text())["results"]:
                 times.setdefault(name, {}).setdefault(entry["parameters"]["photo"], []).extend(entry["times"])
     return {name: {photo: {"median": statistics.median(values), "min": min(values), "times": values}
@@ -285,7 +288,8 @@ def main() -> None:
     results_path.parent.mkdir(exist_ok=True)
     out = Path(tempfile.mkdtemp(prefix="kontextd-bench-imaging."))
     started = time.time()
-    report = {"load_before": os.getloadavg(), "repeats": REPEATS, "passes": PASSES, "photos": [photo.name for photo in PHOTOS]}
+    meter = LoadMeter()
+    report = {"repeats": REPEATS, "passes": PASSES, "photos": [photo.name for photo in PHOTOS]}
     report["stages"] = measure_stages(PASSES, pin=[])
     report["stages_one_core"] = measure_stages(PASSES, pin=["taskset", "-c", "0"])
     commands = chain_commands(out)
@@ -297,7 +301,7 @@ def main() -> None:
     report["peak_memory_mib"] = peak_memory(commands, out)
     report["vipsthumbnail_preshrink"] = vipsthumbnail_preshrink()
     report["versions"] = versions()
-    report["load_after"] = os.getloadavg()
+    report["machine"] = meter.report()
     report["seconds"] = round(time.time() - started, 1)
     results_path.write_text(json.dumps(report, indent=2) + "\n")
     shutil.rmtree(out)

@@ -14,7 +14,7 @@ def per_photo_mean(photos: dict, stage: str, pick=statistics.median) -> float:
 
 
 def stage_table(stages: dict) -> list:
-    rows = ["| stage | kontextd ms | pyvips ms | kontextd / pyvips (on minima) | Pillow ms | kontextd / Pillow (on minima) |",
+    rows = ["| stage | kontextd ms | pyvips ms | kontextd / pyvips, median (min) | Pillow ms | kontextd / Pillow, median (min) |",
             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     totals = {tool: [0.0, 0.0] for tool in stages}
     for stage in STAGES:
@@ -43,7 +43,7 @@ def chain_table(imaging: dict) -> list:
                for name, photos in chain.items()}
     minima = {name: statistics.mean(photo["min"] for photo in photos.values()) * 1000
               for name, photos in chain.items()}
-    rows = ["| command | ms per photo | kontextd / this (on minima) | peak RSS MiB | output | "
+    rows = ["| command | ms per photo, median (min) | kontextd / this, median (min) | peak RSS MiB | output | "
             "mean abs. difference from kontextd |",
             "| --- | ---: | ---: | ---: | --- | ---: |"]
     for name, milliseconds in medians.items():
@@ -54,7 +54,15 @@ def chain_table(imaging: dict) -> list:
         ratio = ""
         if not name.startswith("startup"):
             ratio = f"{medians['kontextd edit'] / milliseconds:.2f} ({minima['kontextd edit'] / minima[name]:.2f})"
-        rows.append(f"| {name} | {milliseconds:.1f} | {ratio} | {memory} | {output} | {difference} |")
+        rows.append(f"| {name} | {milliseconds:.1f} ({minima[name]:.1f}) | {ratio} | {memory} | {output} | {difference} |")
+    return rows
+
+
+def scale_split_table(imaging: dict) -> list:
+    rows = ["| cores | crop (copy) ms | Lanczos resize ms |", "| --- | ---: | ---: |"]
+    for label, key in (("both", "stages"), ("one (taskset -c 0)", "stages_one_core")):
+        photos = imaging[key]["kontextd"]
+        rows.append(f"| {label} | {per_photo_mean(photos, 'crop'):.1f} | {per_photo_mean(photos, 'resize'):.1f} |")
     return rows
 
 
@@ -85,20 +93,27 @@ def latency_table(daemon: dict) -> list:
 
 
 def burst_table(daemon: dict) -> list:
-    kontextd = daemon["kontextd"]["burst"]
+    rounds = daemon["kontextd"]["bursts"]
     loop = daemon["inotifywait + vips copy"]["burst"]
-    steady = kontextd["files"] / kontextd["first_claim_to_last_finish_seconds"]
-    return [
+    rows = [
         "| | files | rename to last delivery s | jobs/s | kontextd / loop | first claim to last finish, jobs/s | "
         "CPU ms per job | peak memory MiB |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| kontextd (settle {daemon['settle_seconds']:g} s, 2 workers) | {kontextd['files']} | {kontextd['seconds']:.2f} | "
-        f"{kontextd['jobs_per_second']:.0f} | {kontextd['jobs_per_second'] / loop['jobs_per_second']:.1f} | {steady:.0f} | "
-        f"{kontextd['cpu_seconds'] * 1000 / kontextd['files']:.1f} | {kontextd['vm_hwm_mib']} (VmHWM; idle RSS "
-        f"{kontextd['idle_rss_mib']}) |",
-        f"| inotifywait + vips copy | {loop['files']} | {loop['seconds']:.2f} | {loop['jobs_per_second']:.0f} | | | | "
-        f"{daemon['inotifywait + vips copy']['vips_copy_peak_mib']} (per vips copy) |",
     ]
+    for index, result in enumerate(rounds):
+        steady = result["files"] / result["first_claim_to_last_finish_seconds"]
+        rows.append(
+            f"| kontextd round {index + 1} (settle {daemon['settle_seconds']:g} s, 2 workers) | {result['files']} | "
+            f"{result['seconds']:.2f} | {result['jobs_per_second']:.0f} | "
+            f"{result['jobs_per_second'] / loop['jobs_per_second']:.1f} | {steady:.0f} | "
+            f"{result['cpu_seconds'] * 1000 / result['files']:.1f} | {result['vm_hwm_mib']} (VmHWM; idle RSS "
+            f"{result['idle_rss_mib']}) |"
+        )
+    rows.append(
+        f"| inotifywait + vips copy | {loop['files']} | {loop['seconds']:.2f} | {loop['jobs_per_second']:.0f} | | | | "
+        f"{daemon['inotifywait + vips copy']['vips_copy_peak_mib']} (per vips copy) |"
+    )
+    return rows
 
 
 def main() -> None:
@@ -108,6 +123,7 @@ def main() -> None:
         ("Imaging stages in process, both cores (median per photo, mean of 5 photos)", stage_table(imaging["stages"])),
         ("Imaging stages in process, one core (taskset -c 0)", stage_table(imaging["stages_one_core"])),
         ("Whole chain as a command (hyperfine, median per photo, mean of 5 photos)", chain_table(imaging)),
+        ("kontextd's scale stage in two steps (ms)", scale_split_table(imaging)),
         ("Stage timings in the job log of `kontextd edit` (ms, mean of 5 photos)", edit_stage_table(imaging)),
         ("Single-file latency in ms (medians)", latency_table(daemon)),
         (f"Burst of {daemon['burst']} 64x64 PNGs", burst_table(daemon)),
@@ -115,9 +131,11 @@ def main() -> None:
     text = ""
     for title, rows in sections:
         text += f"### {title}\n\n" + "\n".join(rows) + "\n\n"
-    text += (f"Load average (1 min) before and after: imaging {imaging['load_before'][0]:.2f} / "
-             f"{imaging['load_after'][0]:.2f}, daemon {daemon['load_before'][0]:.2f} / {daemon['load_after'][0]:.2f}. "
-             f"vipsthumbnail shrink-on-load factors: {imaging['vipsthumbnail_preshrink']}.\n")
+    for name, part in (("imaging", imaging), ("daemon", daemon)):
+        load = part["machine"]
+        text += (f"{name}: {load['wall_seconds']} s, benchmark {load['cpu_seconds_benchmark']} CPU-s and other processes "
+                 f"{load['cpu_seconds_other_processes']} CPU-s of {load['cpu_seconds_available']} available.\n")
+    text += f"vipsthumbnail shrink-on-load factors: {imaging['vipsthumbnail_preshrink']}.\n"
     (RESULTS / "tables.md").write_text(text)
     print(text, end="")
 

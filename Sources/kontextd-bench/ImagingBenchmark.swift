@@ -18,6 +18,9 @@ struct ImagingBenchmark {
         var decode: [Double] = []
         var scale: [Double] = []
         var encode: [Double] = []
+        /// The scale stage measured again in its two steps: the centre crop (a copy) and the Lanczos resize.
+        var crop: [Double] = []
+        var resize: [Double] = []
 
         /// One JSON object on one line, for the Python driver.
         func jsonLine() -> String {
@@ -27,7 +30,8 @@ struct ImagingBenchmark {
             let name = (path as NSString).lastPathComponent
             return "{\"photo\": \"\(name)\", \"input\": [\(inputSize.width), \(inputSize.height)], "
                 + "\"output\": [\(outputSize.width), \(outputSize.height)], \"output_bytes\": \(outputBytes), "
-                + "\"decode_ms\": \(list(decode)), \"scale_ms\": \(list(scale)), \"encode_ms\": \(list(encode))}"
+                + "\"decode_ms\": \(list(decode)), \"scale_ms\": \(list(scale)), \"encode_ms\": \(list(encode)), "
+                + "\"crop_ms\": \(list(crop)), \"resize_ms\": \(list(resize))}"
         }
     }
 
@@ -69,6 +73,10 @@ struct ImagingBenchmark {
             result?.decode.append(Self.milliseconds(decodedAt - start))
             result?.scale.append(Self.milliseconds(scaledAt - decodedAt))
             result?.encode.append(Self.milliseconds(encodedAt - scaledAt))
+
+            let steps = Self.timeScaleSteps(decoded.image)
+            result?.crop.append(steps.crop)
+            result?.resize.append(steps.resize)
         }
         // The loop runs at least once, so `result` is set.
         return result!
@@ -88,6 +96,20 @@ struct ImagingBenchmark {
         } catch {
             throw .encoding(path: path, reason: error.description)
         }
+    }
+
+    /// Times the two steps of `Image.kontextScaled()` separately, through the same public calls it makes.
+    private static func timeScaleSteps(_ image: Image) -> (crop: Double, resize: Double) {
+        let target = KontextResolution.nearest(width: image.width, height: image.height)
+        let region = KontextResolution.centerCrop(width: image.width, height: image.height, toAspectOf: target)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let centred = image.cropped(x: region.x, y: region.y, width: region.width, height: region.height)
+        let croppedAt = clock.now
+        let scaled = centred.resized(width: target.width, height: target.height, filter: .lanczos3)
+        let resizedAt = clock.now
+        precondition(scaled.width == target.width, "resized returned another width than requested")
+        return (milliseconds(croppedAt - start), milliseconds(resizedAt - croppedAt))
     }
 
     private static func milliseconds(_ duration: Duration) -> Double {
