@@ -39,7 +39,7 @@ let package = Package(
             dependencies: ["EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd"]
         ),
 
-        // Times the Imaging stages for bench/run; not a product, so it is not part of an install.
+        // Times the Imaging stages for bench/run. It is not a product, so an install leaves it out.
         .executableTarget(name: "kontextd-bench", dependencies: ["Imaging"]),
 
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),

@@ -59,7 +59,7 @@ def parse_time(text: str) -> float:
 
 
 def claim_time(job_id: str) -> float:
-    """The claim's start, from a job id such as 20261204T204204.224Z-5a0866a8."""
+    """Return the time the claim started, parsed from a job id such as 20261204T204204.224Z-5a0866a8."""
     stamp = datetime.strptime(job_id.split("Z-")[0], "%Y%m%dT%H%M%S.%f")
     return stamp.replace(tzinfo=timezone.utc).timestamp()
 
@@ -186,7 +186,7 @@ def burst(folders: Folders, pid: int, prefix: str, count_done) -> dict:
 
 
 def job_log_span(folders: Folders, prefix: str) -> dict:
-    """First claim to last finish, from the burst's job logs, and the pipeline's own time per job."""
+    """Return the time from first claim to last finish in the burst's job logs, and the pipeline's time per job."""
     logs = [json.loads(path.read_text()) for path in folders.outbox.glob(f"{prefix}*.job.json")]
     claims = [claim_time(log["jobID"]) for log in logs]
     finishes = [parse_time(log["finishedAt"]) for log in logs]
@@ -225,13 +225,13 @@ def run_loop() -> dict:
             ["bash", "-c", LOOP, "loop", str(folders.inbox), str(folders.outbox), str(folders.originals)],
             start_new_session=True,
         )
-        time.sleep(0.5)  # inotifywait prints nothing when its watch is ready; give it time to set it.
+        time.sleep(0.5)  # inotifywait prints nothing once its watch is set, so allow it half a second.
         try:
             singles = singles_loop(folders)
             burst_result = burst(folders, 0, "burst-", lambda: len(list(folders.outbox.glob("burst-*.png"))))
         finally:
             # Stopping bash alone first lets it reap its last vips, so their CPU time counts as the
-            # benchmark's; then inotifywait, left in the process group, is stopped too.
+            # benchmark's. Then inotifywait, still in the process group, is stopped too.
             loop.send_signal(signal.SIGTERM)
             loop.wait()
             os.killpg(loop.pid, signal.SIGTERM)

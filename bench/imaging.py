@@ -80,7 +80,7 @@ def stages_pyvips() -> dict:
     """Time libvips in process. copy_memory() forces each lazy stage to run before the clock stops."""
     import pyvips
 
-    pyvips.cache_set_max(0)  # Without this, repeats would be answered from libvips' operation cache.
+    pyvips.cache_set_max(0)  # Without this, libvips would serve the repeats from its operation cache.
     results = {}
     for photo in PHOTOS:
         data = photo.read_bytes()
@@ -112,7 +112,7 @@ def stages_pyvips() -> dict:
 
 
 def chain_commands(out: Path) -> dict:
-    """The whole decode -> scale -> encode chain as one command per tool; {photo} is the input's stem."""
+    """Return the decode -> scale -> encode chain as one command per tool, with {photo} for the input's stem."""
     photos = ROOT / "Tests/Photos"
     return {
         "kontextd edit": f"{BINARY} edit {photos}/{{photo}}.jpg --size kontext -o {out}/kontextd-{{photo}}.jpg",

@@ -1,4 +1,4 @@
-"""How busy the machine was during a benchmark, from /proc/stat and this process's resource usage."""
+"""CPU time used on the machine during a benchmark, split into the benchmark's own and other processes'."""
 import os
 import resource
 from pathlib import Path

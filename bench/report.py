@@ -9,7 +9,7 @@ STAGES = ("decode", "scale", "encode")
 
 
 def per_photo_mean(photos: dict, stage: str, pick=statistics.median) -> float:
-    """Mean over the photos of each photo's median (or `pick`) time, in milliseconds."""
+    """Return the mean over the photos of each photo's median (or `pick`) time, in milliseconds."""
     return statistics.mean(pick(times[stage]) for times in photos.values())
 
 

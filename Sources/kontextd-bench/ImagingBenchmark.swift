@@ -22,7 +22,7 @@ struct ImagingBenchmark {
         var crop: [Double] = []
         var resize: [Double] = []
 
-        /// One JSON object on one line, for the Python driver.
+        /// Returns the result as one JSON object on one line, for the Python driver.
         func jsonLine() -> String {
             func list(_ values: [Double]) -> String {
                 "[" + values.map { String(format: "%.3f", $0) }.joined(separator: ", ") + "]"
