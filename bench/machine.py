@@ -5,14 +5,14 @@ from pathlib import Path
 
 
 def busy_cpu_seconds() -> float:
-    """CPU time spent by all processes on the machine since boot, in seconds (idle and iowait excluded)."""
+    """Return the CPU time that all processes used since boot, in seconds (idle and iowait excluded)."""
     fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + fields[4]
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def own_cpu_seconds() -> float:
-    """CPU time of this process and of every child it has waited for, in seconds."""
+    """Return the CPU time of this process and of every child it has waited for, in seconds."""
     total = 0.0
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)
