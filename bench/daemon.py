@@ -258,6 +258,9 @@ def summarize(rows: list) -> dict:
 
 
 def main() -> None:
+    # `timeout` in bench/run sends SIGTERM. Raising SystemExit runs the finally blocks, which stop the
+    # daemon or the loop, instead of leaving them running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("daemon: stopped by SIGTERM before the end"))
     if not BINARY.exists():
         sys.exit(f"daemon: {BINARY} is missing; run 'swift build -c release'")
     results_path = ROOT / "bench/results/daemon.json"
