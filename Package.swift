@@ -42,6 +42,9 @@ let package = Package(
             dependencies: ["EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd"]
         ),
 
+        // Times the Imaging stages for bench/run. It is not a product, so an install leaves it out.
+        .executableTarget(name: "kontextd-bench", dependencies: ["Imaging"]),
+
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
