@@ -45,10 +45,15 @@ extension HotFolderMonitor {
             reportInboxAvailability()
 
             for event in evaluate(pending, tracker: &tracker, now: now) { output.yield(event) }
-            try? await Task.sleep(for: configuration.tickInterval)
+            await waitForTickOrEvent()
         }
         watcherTask?.cancel()
         logger.notice("Monitor stopped")
+    }
+
+    /// Sleeps one tick, or less when a watcher event arrives first.
+    func waitForTickOrEvent() async {
+        await wakeup.wait(timeout: configuration.tickInterval)
     }
 
     /// Observes the folders `pending` names (subtrees recursively) and the folders with files whose revisit
@@ -165,6 +170,7 @@ extension HotFolderMonitor {
                 work.folders.insert(splitPath(relative).folder)
             }
         }
+        wakeup.signal()
     }
 
     /// Logs once when the inbox disappears (deleted, or its file system unmounted) and once when it is back.

@@ -22,7 +22,7 @@ public struct MonitorConfiguration: Sendable {
     public init(
         scanInterval: Duration = .seconds(60),
         pollInterval: Duration = .seconds(5),
-        tickInterval: Duration = .milliseconds(250),
+        tickInterval: Duration = .milliseconds(100),
         maxWait: Duration = .seconds(600),
         reofferBackoff: Duration = .seconds(60),
         extraIgnorePatterns: [String] = [],
@@ -76,6 +76,8 @@ public final class HotFolderMonitor: Sendable {
     let policy: @Sendable (String) -> FolderPolicy
     let references: @Sendable (String) throws -> [String]
     let work = Mutex(Work())
+    /// Wakes the loop before its next tick when an event arrives, so a new file is seen at once.
+    let wakeup = WakeSignal()
 
     /// - Parameters:
     ///   - inbox: absolute path of the inbox root.
