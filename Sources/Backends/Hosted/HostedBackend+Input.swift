@@ -22,8 +22,7 @@ extension HostedBackend {
         if let field = profile.fields["steps"] { fields[field] = .integer(Int64(request.steps)) }
         if let field = profile.fields["guidance"] { fields[field] = .double(request.guidance) }
         if let field = profile.fields["aspect_ratio"] {
-            let ratio = HostedSizing.aspectRatio(width: request.outputWidth, height: request.outputHeight, maximum: profile.limits.maxAspectRatio)
-            fields[field] = .string("\(ratio.width):\(ratio.height)")
+            fields[field] = .string(HostedSizing.aspectRatioField(width: request.outputWidth, height: request.outputHeight, limits: profile.limits))
         }
         let output = HostedSizing.outputSize(width: request.outputWidth, height: request.outputHeight, limits: profile.limits)
         if let field = profile.fields["width"] { fields[field] = .integer(Int64(output.width)) }
@@ -106,6 +105,24 @@ public enum HostedSizing {
         let multiple = limits.sizeMultiple
         func snap(_ value: Int) -> Int { max(multiple, value / multiple * multiple) }
         return (snap(scaled.width), snap(scaled.height))
+    }
+
+    /// The `aspect_ratio` value for a job: the closest listed ratio, or a free ratio within the maximum.
+    public static func aspectRatioField(width: Int, height: Int, limits: HostedLimits) -> String {
+        guard !limits.aspectRatios.isEmpty else {
+            let ratio = aspectRatio(width: width, height: height, maximum: limits.maxAspectRatio)
+            return "\(ratio.width):\(ratio.height)"
+        }
+        let target = log(Double(width) / Double(height))
+        let scored = limits.aspectRatios.compactMap { text in parseRatio(text).map { (text, abs(log($0) - target)) } }
+        return scored.min { $0.1 < $1.1 }?.0 ?? limits.aspectRatios[0]
+    }
+
+    /// Reads `W:H` as width over height, or nil when it is not two positive whole numbers.
+    public static func parseRatio(_ text: String) -> Double? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]), width > 0, height > 0 else { return nil }
+        return Double(width) / Double(height)
     }
 
     /// The job's aspect ratio as small whole numbers (such as 16:10 → 8:5), clamped to

@@ -53,7 +53,7 @@ extension HostedBackend {
         if profile.succeededWords.contains(status) { return body }
         if profile.moderatedWords.contains(status) { throw .moderated(status: status, message: message) }
         if profile.failedWords.contains(status) {
-            if let message, isModeration(message) { throw .moderated(status: status, message: message) }
+            if isModeration(body.serializedString) { throw .moderated(status: status, message: message) }
             throw .failed(status: status, message: message)
         }
         if !profile.runningWords.contains(status) {
@@ -90,7 +90,7 @@ extension HostedBackend {
         let body = JSONValue.parse(response.body)
         guard (200..<300).contains(response.status), let body else {
             let message = body.flatMap { HostedJSONPath.message(at: profile.errorPaths, in: $0) } ?? String(response.bodyText.prefix(300))
-            if isModeration(message) { throw .moderated(status: "HTTP \(response.status)", message: message) }
+            if isModeration(response.bodyText) { throw .moderated(status: "HTTP \(response.status)", message: message) }
             throw .failed(status: "HTTP \(response.status) from the result URL", message: message)
         }
         return body

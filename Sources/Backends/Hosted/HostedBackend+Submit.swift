@@ -79,6 +79,9 @@ extension HostedBackend {
             } else {
                 throw HostedConfigurationError.invalidURL("", reason: "no poll URL at '\(profile.pollURLPath ?? "")'")
             }
+            guard pollURL.scheme == "http" else {
+                throw HostedConfigurationError.invalidURL(pollURL.redactedDescription, reason: "https needs TLS, which this build cannot speak")
+            }
             let resultURL = try profile.resultURLPath.flatMap { (path) throws(HostedConfigurationError) in
                 try HostedJSONPath.string(at: path, in: response).map { (text) throws(HostedConfigurationError) in
                     try profile.baseURL.resolving(text)

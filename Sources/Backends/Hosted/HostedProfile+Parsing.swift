@@ -106,13 +106,17 @@ extension HostedProfile {
 
     private mutating func readLimits(_ value: JSONValue?, reader: inout ProfileReader) throws(HostedConfigurationError) {
         guard let value else { return }
-        let allowed = ["max_megapixels", "max_side", "max_inline_bytes", "size_multiple", "max_aspect_ratio", "max_in_flight", "result_url_lifetime"]
+        let allowed = ["max_megapixels", "max_side", "max_inline_bytes", "size_multiple", "max_aspect_ratio", "aspect_ratios", "max_in_flight", "result_url_lifetime"]
         let fields = try reader.object(value, key: "limits", allowed: allowed)
         limits.maxMegapixels = try reader.number(fields["max_megapixels"], key: "limits.max_megapixels", range: 0.01...100) ?? limits.maxMegapixels
         limits.maxSide = try reader.integer(fields["max_side"], key: "limits.max_side", range: 64...16384) ?? limits.maxSide
         limits.maxInlineBytes = try reader.integer(fields["max_inline_bytes"], key: "limits.max_inline_bytes", range: 1024...1 << 30) ?? limits.maxInlineBytes
         limits.sizeMultiple = try reader.integer(fields["size_multiple"], key: "limits.size_multiple", range: 1...256) ?? limits.sizeMultiple
         limits.maxAspectRatio = try reader.number(fields["max_aspect_ratio"], key: "limits.max_aspect_ratio", range: 1...16) ?? limits.maxAspectRatio
+        limits.aspectRatios = try reader.strings(fields["aspect_ratios"], key: "limits.aspect_ratios")
+        for ratio in limits.aspectRatios where HostedSizing.parseRatio(ratio) == nil {
+            throw .invalid(profile: name, key: "limits.aspect_ratios", value: ratio, expected: "a ratio such as '16:9'")
+        }
         limits.maxInFlight = try reader.integer(fields["max_in_flight"], key: "limits.max_in_flight", range: 1...256) ?? limits.maxInFlight
         limits.resultURLLifetime =
             try reader.number(fields["result_url_lifetime"], key: "limits.result_url_lifetime", range: 1...86_400) ?? limits.resultURLLifetime

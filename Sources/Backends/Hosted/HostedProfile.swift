@@ -98,6 +98,9 @@ public struct HostedLimits: Sendable, Equatable {
     public var sizeMultiple = 16
     /// The widest and tallest aspect ratio the `aspect_ratio` field accepts, as width over height.
     public var maxAspectRatio = 21.0 / 9.0
+    /// The ratios the `aspect_ratio` field accepts, such as `["16:9", "1:1"]`; empty accepts any
+    /// ratio within `maxAspectRatio`.
+    public var aspectRatios: [String] = []
     /// Runs of this backend submitted but not finished at once; more wait in the daemon.
     public var maxInFlight = 4
     /// How long a result URL stays valid after the run finished, in seconds.
