@@ -66,6 +66,8 @@ public final class FakeHosted: Sendable {
         var submitBodies: [JSONValue] = []
         var authValues: [String] = []
         var counter = 0
+        var activeRuns: Set<String> = []
+        var maxActiveRuns = 0
     }
 
     public let flavor: Flavor
@@ -108,6 +110,8 @@ public final class FakeHosted: Sendable {
     public var polls: Int { state.withLock { $0.polls } }
     public var downloads: Int { state.withLock { $0.downloads } }
     public var submitBodies: [JSONValue] { state.withLock { $0.submitBodies } }
+    /// The most runs that were submitted and not yet finished at one time.
+    public var maxActiveRuns: Int { state.withLock { $0.maxActiveRuns } }
     /// The auth header value of every request that carried one.
     public var authValues: [String] { state.withLock { $0.authValues } }
     /// The input image each run received, by run id.
@@ -160,6 +164,8 @@ public final class FakeHosted: Sendable {
             state.submits += 1
             state.submitBodies.append(body)
             state.runs[id] = Run(id: id, input: input)
+            state.activeRuns.insert(id)
+            state.maxActiveRuns = max(state.maxActiveRuns, state.activeRuns.count)
         }
         return id
     }
@@ -181,6 +187,7 @@ public final class FakeHosted: Sendable {
             defer { state.runs[id] = run }
             if run.polls <= state.settings.unknownStatusPolls { return .unknownWord }
             if run.polls <= state.settings.unknownStatusPolls + state.settings.pendingPolls { return .running }
+            state.activeRuns.remove(id)
             switch state.settings.outcome {
             case .succeed:
                 if run.result == nil {

@@ -16,6 +16,12 @@ extension BackendFactory {
     static let providersFolder = "/etc/kontextd/providers"
 
     static func makeHostedBackend(_ backend: DaemonConfiguration.Backend, logger: Logger) throws -> HostedBackend {
+        let (profile, key) = try makeHostedSettings(backend)
+        return HostedBackend(name: backend.name, profile: profile, key: key, logger: logger)
+    }
+
+    /// Reads the backend's profile and key and applies its overrides; `kontextd check` calls it too.
+    static func makeHostedSettings(_ backend: DaemonConfiguration.Backend) throws -> (HostedProfile, HostedKey) {
         let options = backend.hosted ?? HostedBackendOptions()
         do {
             var profile = try loadProfile(options.profile, configurationFile: backend.file)
@@ -27,8 +33,7 @@ extension BackendFactory {
                         + "(it has no TLS library); set base_url to a local TLS gateway such as 'http://127.0.0.1:8443' (see docs/hosted.md)"
                 )
             }
-            let key = try readKey(options)
-            return HostedBackend(name: backend.name, profile: profile, key: key, logger: logger)
+            return (profile, try readKey(options))
         } catch let error as HostedConfigurationError {
             throw HostedSetupError(backend: backend.name, message: error.description)
         }

@@ -75,8 +75,15 @@ public struct HostedURL: Sendable, Equatable, CustomStringConvertible {
     /// Scheme, host and path without the query, which may carry a signature (never log the query).
     public var redactedDescription: String {
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
-        return "\(scheme)://\(endpoint)\(path)"
+        return "\(scheme)://\(authority)\(path)"
     }
 
-    public var description: String { "\(scheme)://\(endpoint)\(target)" }
+    public var description: String { "\(scheme)://\(authority)\(target)" }
+
+    /// `host:port`, without the port when it is the scheme's default.
+    private var authority: String {
+        let isDefault = (scheme == "http" && endpoint.port == 80) || (scheme == "https" && endpoint.port == 443)
+        guard isDefault else { return endpoint.description }
+        return endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
+    }
 }
