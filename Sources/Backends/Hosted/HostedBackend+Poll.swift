@@ -22,7 +22,8 @@ extension HostedBackend {
                 if let body = try classify(response, run: run, reportedWords: &reportedWords, jobID: jobID) {
                     return body
                 }
-                if let asked = HostedTransport.retryAfter(response) { wait = max(asked, response.status == 200 ? profile.polling.initial / 4 : asked) }
+                // Retry-After raises the wait, never shortens it: BFL sends 0 on every pending poll.
+                if let asked = HostedTransport.retryAfter(response) { wait = max(asked, wait) }
             } catch let error as HostedTransportError {
                 problems += 1
                 if problems == 1 || problems % 10 == 0 {
