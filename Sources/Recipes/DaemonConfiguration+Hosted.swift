@@ -5,6 +5,7 @@
 ///   type: hosted
 ///   profile: bfl-kontext-pro              # a shipped profile, or the absolute path of a profile file
 ///   base_url: http://127.0.0.1:8443       # optional: overrides the profile's base_url
+///   https_proxy: http://127.0.0.1:3128    # forward proxy that fetches https:// URLs (no TLS in kontextd)
 ///   key_file: /etc/kontextd/bfl.key       # or credential: bfl-key ($CREDENTIALS_DIRECTORY/bfl-key)
 ///   max_in_flight: 4                      # optional: at most the profile's value
 ///   timeouts: {request: 30, download: 120, job: 900, submit_wait: 300}
@@ -13,6 +14,8 @@ public struct HostedBackendOptions: Sendable, Equatable {
     /// A shipped profile's name or an absolute path.
     public var profile = ""
     public var baseURL: String?
+    /// A forward proxy (`http://HOST:PORT`) that fetches `https://` URLs on the daemon's behalf.
+    public var httpsProxy: String?
     public var keyFile: String?
     /// A systemd credential name, read from `$CREDENTIALS_DIRECTORY`.
     public var credential: String?
@@ -26,7 +29,7 @@ public struct HostedBackendOptions: Sendable, Equatable {
 }
 
 extension ConfigurationReader {
-    static let hostedKeys = ["profile", "base_url", "key_file", "credential", "max_in_flight", "timeouts"]
+    static let hostedKeys = ["profile", "base_url", "https_proxy", "key_file", "credential", "max_in_flight", "timeouts"]
 
     /// Reads the options of a hosted backend; `path` is like `backends[2]`.
     mutating func readHostedOptions(_ node: YAMLNode, path: String) -> HostedBackendOptions {
@@ -45,6 +48,12 @@ extension ConfigurationReader {
             options.baseURL = schema.string(url, path: "\(path).base_url", expected: "a URL such as 'http://127.0.0.1:8443'")
             if let text = options.baseURL, !text.hasPrefix("http://") && !text.hasPrefix("https://") {
                 schema.collector.error("'\(path).base_url' is '\(text)'; write a URL starting with http:// or https://", at: url)
+            }
+        }
+        if let proxy = fields["https_proxy"] {
+            options.httpsProxy = schema.string(proxy, path: "\(path).https_proxy", expected: "a proxy URL such as 'http://127.0.0.1:3128'")
+            if let text = options.httpsProxy, !text.hasPrefix("http://") {
+                schema.collector.error("'\(path).https_proxy' is '\(text)'; write the proxy as http://HOST:PORT", at: proxy)
             }
         }
         readHostedKey(fields, node: node, path: path, into: &options)

@@ -3,6 +3,7 @@ import DaemonSupport
 import FakeServers
 import Foundation
 import Imaging
+import Synchronization
 import Testing
 
 /// The hosted backend with each shipped profile against the matching fake provider on loopback.
@@ -272,5 +273,42 @@ import Testing
 
         #expect(server.submits == 3)
         #expect(server.maxActiveRuns == 1)
+    }
+
+    @Test func httpsURLGoesThroughProxy() async throws {
+        let server = try HostedFixtures.startServer(.bfl)
+        defer { server.stop() }
+        let seen = Mutex<[(target: String, host: String?)]>([])
+        // A forward proxy in miniature: it takes the absolute https URL and fetches it from the fake over HTTP.
+        let proxy = LoopbackHTTPServer { request in
+            seen.withLock { $0.append((request.path, request.headers["Host"])) }
+            let path = String(request.path.dropFirst("https://api.bfl.test".count))
+            var headers = request.headers
+            headers.fields.removeAll { $0.name.lowercased() == "host" || $0.name.lowercased() == "connection" }
+            let forwarded = HTTPClientRequest(method: request.method, target: path, headers: headers, body: request.body)
+            guard let response = try? HTTPClient.sendBlocking(forwarded, to: HTTPEndpoint(host: "127.0.0.1", port: server.apiPort), timeout: .seconds(5)) else {
+                return .dropConnection
+            }
+            return .response(response)
+        }
+        try proxy.start()
+        defer { proxy.stop() }
+        var profile = try HostedFixtures.profile(for: server)
+        profile.baseURL = try HostedURL(parsing: "https://api.bfl.test")
+        profile.httpsProxy = try HostedURL(parsing: "http://127.0.0.1:\(proxy.port)")
+        let backend = HostedBackend(
+            name: "hosted",
+            profile: profile,
+            key: try HostedKey(value: server.settings.key),
+            logger: Logger(label: "test", handler: MemoryLogHandler())
+        )
+
+        _ = try await backend.edit(HostedFixtures.request(HostedFixtures.gradient(), checkpoint: nil))
+
+        let requests = seen.withLock { $0 }
+        #expect(requests.count == 1)
+        #expect(requests.first?.target == "https://api.bfl.test/v1/flux-kontext-pro")
+        #expect(requests.first?.host == "api.bfl.test")
+        #expect(server.submits == 1)
     }
 }

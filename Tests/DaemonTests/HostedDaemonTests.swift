@@ -184,7 +184,7 @@ struct HostedDaemonTests {
         }
     }
 
-    @Test func checkRejectsHTTPSWithoutGateway() throws {
+    @Test func checkRejectsHTTPSWithoutProxy() throws {
         let daemon = try DaemonHarness()
         let keyPath = daemon.root + "/bfl.key"
         try "k\n".write(toFile: keyPath, atomically: true, encoding: .utf8)
@@ -204,7 +204,8 @@ struct HostedDaemonTests {
         #expect(
             result.stdout.contains(
                 "error: backend 'cloud': base_url 'https://api.bfl.ai/' uses https, which this build of kontextd cannot speak "
-                    + "(it has no TLS library); set base_url to a local TLS gateway such as 'http://127.0.0.1:8443' (see docs/hosted.md)"
+                    + "itself (it has no TLS library); set https_proxy to a forward proxy that fetches https URLs, "
+                    + "such as 'http://127.0.0.1:3128' (see docs/hosted.md)"
             ),
             "\(result.stdout)"
         )

@@ -70,7 +70,8 @@ extension HostedBackend {
                 url: url,
                 headers: headers(contentType: form.contentType),
                 body: form.encoded,
-                timeout: profile.timeouts.download
+                timeout: profile.timeouts.download,
+                proxy: profile.httpsProxy
             )
         } catch {
             throw .unavailable("uploading the \(name) to \(url.redactedDescription) failed")

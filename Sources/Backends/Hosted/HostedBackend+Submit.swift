@@ -17,7 +17,8 @@ extension HostedBackend {
                     url: url,
                     headers: headers(submit: true, contentType: "application/json"),
                     body: body.serialized,
-                    timeout: profile.timeouts.request
+                    timeout: profile.timeouts.request,
+                    proxy: profile.httpsProxy
                 )
             } catch {
                 switch error {
@@ -79,8 +80,8 @@ extension HostedBackend {
             } else {
                 throw HostedConfigurationError.invalidURL("", reason: "no poll URL at '\(profile.pollURLPath ?? "")'")
             }
-            guard pollURL.scheme == "http" else {
-                throw HostedConfigurationError.invalidURL(pollURL.redactedDescription, reason: "https needs TLS, which this build cannot speak")
+            guard pollURL.scheme == "http" || profile.httpsProxy != nil else {
+                throw HostedConfigurationError.invalidURL(pollURL.redactedDescription, reason: "https needs https_proxy, since this build has no TLS")
             }
             let resultURL = try profile.resultURLPath.flatMap { (path) throws(HostedConfigurationError) in
                 try HostedJSONPath.string(at: path, in: response).map { (text) throws(HostedConfigurationError) in

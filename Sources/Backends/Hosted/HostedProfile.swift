@@ -63,6 +63,10 @@ public struct HostedProfile: Sendable, Equatable {
     /// Whether the result download carries the auth header (only for result URLs on the provider's host).
     public var downloadAuth = false
 
+    /// A forward proxy that fetches `https://` URLs for plain-HTTP clients (such as Squid), set
+    /// from the backend entry's `https_proxy`. Without it `https://` URLs cannot be sent.
+    public var httpsProxy: HostedURL?
+
     public var limits = HostedLimits()
     public var polling = HostedPolling()
     public var timeouts = HostedTimeouts()

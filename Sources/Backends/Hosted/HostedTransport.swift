@@ -1,21 +1,30 @@
 /// Sends one request to a `HostedURL` and tells apart "never sent" from "sent, no response".
 enum HostedTransport {
+    /// Sends the request to `url`; an `https://` URL goes to `proxy` with the absolute URL as its
+    /// target, which a forward proxy fetches over TLS on the daemon's behalf.
     static func send(
         method: String,
         url: HostedURL,
         headers: HTTPHeaders,
         body: [UInt8] = [],
         timeout: Double,
+        proxy: HostedURL? = nil,
         maximumResponseSize: Int = 256 << 20
     ) async throws(HostedTransportError) -> HTTPResponse {
-        guard url.scheme == "http" else {
-            throw .notSent("\(url.redactedDescription) uses https, which this build cannot speak; route it through a local TLS gateway")
+        var request = HTTPClientRequest(method: method, target: url.target, headers: headers, body: body)
+        var endpoint = url.endpoint
+        if url.scheme == "https" {
+            guard let proxy else {
+                throw .notSent("\(url.redactedDescription) uses https, which this build cannot speak without https_proxy")
+            }
+            request.target = url.description
+            request.headers.fields.insert(("Host", url.authority), at: 0)
+            endpoint = proxy.endpoint
         }
-        let request = HTTPClientRequest(method: method, target: url.target, headers: headers, body: body)
         do {
             return try await HTTPClient.send(
                 request,
-                to: url.endpoint,
+                to: endpoint,
                 timeout: .milliseconds(Int64(timeout * 1000)),
                 maximumResponseSize: maximumResponseSize
             )

@@ -2,8 +2,7 @@ import Foundation
 
 /// An absolute `http://` URL split into the parts the HTTP client needs.
 ///
-/// NOTE: the HTTP client has no TLS, so `https://` URLs are parsed but cannot be sent; the backend
-/// rejects them with an error that says so (docs/hosted.md describes a local TLS gateway).
+/// The HTTP client has no TLS, so `https://` URLs are sent through the backend's `https_proxy`.
 public struct HostedURL: Sendable, Equatable, CustomStringConvertible {
     public var scheme: String
     public var endpoint: HTTPEndpoint
@@ -81,7 +80,7 @@ public struct HostedURL: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(scheme)://\(authority)\(target)" }
 
     /// `host:port`, without the port when it is the scheme's default.
-    private var authority: String {
+    var authority: String {
         let isDefault = (scheme == "http" && endpoint.port == 80) || (scheme == "https" && endpoint.port == 443)
         guard isDefault else { return endpoint.description }
         return endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
