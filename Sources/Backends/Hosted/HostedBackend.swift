@@ -5,7 +5,7 @@ import Synchronization
 /// Runs the generative step on a hosted API: submit a run, poll it, download the result.
 ///
 /// The run id and poll URL are saved with `EditRequest.checkpoint` before polling starts, so a
-/// restarted daemon resumes polling instead of submitting again. The checkpoint says `submitting`
+/// restarted daemon resumes polling instead of submitting again. The checkpoint state is `submitting`
 /// while a submit is on the wire; finding that state later means the outcome is unknown, and the job
 /// fails permanently instead of risking a second charge (docs/hosted.md explains what the user does).
 public final class HostedBackend: EditBackend {

@@ -4,7 +4,7 @@
 /// provider of the same submit-then-poll shape needs no code. Paths into JSON bodies use the form
 /// `result.sample`, `output[0]` or `images[*].url` (see `HostedJSONPath`).
 public struct HostedProfile: Sendable, Equatable {
-    /// How the image (and mask) travel in the submit body.
+    /// The encoding of the image (and mask) in the submit body.
     public enum ImageEncoding: String, Sendable, Equatable, CaseIterable {
         /// Plain base64 without a prefix (BFL).
         case base64
@@ -18,7 +18,7 @@ public struct HostedProfile: Sendable, Equatable {
         public var path: String
         /// The multipart field that carries the file.
         public var field: String
-        /// Where the uploaded file's URL is in the upload response.
+        /// The path of the uploaded file's URL in the upload response.
         public var urlPath: String
     }
 
@@ -41,11 +41,11 @@ public struct HostedProfile: Sendable, Equatable {
     public var upload: Upload?
 
     public var idPath: String
-    /// Where the poll URL is in the submit response; nil builds it from `pollPathTemplate`.
+    /// The path of the poll URL in the submit response. When it is nil, `pollPathTemplate` gives the URL.
     public var pollURLPath: String?
     /// A path with `{id}`, resolved against the base URL, for providers that return no poll URL.
     public var pollPathTemplate: String?
-    /// Where a separate result URL is in the submit response (fal fetches the output there after success).
+    /// The path of a separate result URL in the submit response (fal fetches the output there after success).
     public var resultURLPath: String?
 
     public var statusPath: String

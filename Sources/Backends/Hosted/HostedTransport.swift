@@ -1,7 +1,7 @@
-/// Sends one request to a `HostedURL` and tells apart "never sent" from "sent, no response".
+/// Sends one request to a `HostedURL`, and distinguishes "never sent" from "sent, but no response".
 enum HostedTransport {
-    /// Sends the request to `url`; an `https://` URL goes to `proxy` with the absolute URL as its
-    /// target, which a forward proxy fetches over TLS on the daemon's behalf.
+    /// Sends the request to `url`. An `https://` URL goes to `proxy` with the absolute URL as its
+    /// target, and the proxy fetches it over TLS on the daemon's behalf.
     static func send(
         method: String,
         url: HostedURL,
@@ -44,7 +44,7 @@ enum HostedTransport {
         }
     }
 
-    /// The delay a 429 or 503 asks for: `Retry-After` in seconds, or `retry_after` in a JSON body.
+    /// The delay that a 429 or 503 requests: `Retry-After` in seconds, or `retry_after` in a JSON body.
     static func retryAfter(_ response: HTTPResponse) -> Double? {
         if let header = response.headers["Retry-After"], let seconds = Double(header.trimmingSpaces), seconds >= 0 {
             return seconds
