@@ -210,4 +210,36 @@ struct HostedDaemonTests {
             "\(result.stdout)"
         )
     }
+
+    @Test func checkReportsHostedEntryErrors() throws {
+        let daemon = try DaemonHarness()
+        let backends = """
+            backends:
+              - name: one
+                type: hosted
+                base_url: ftp://example
+              - name: two
+                type: hosted
+                profile: bfl-kontext-pro
+                key_file: relative.key
+                credential: bfl-key
+                max_inflight: 2
+            """
+        let configuration = try String(contentsOfFile: daemon.configPath, encoding: .utf8) + "\n" + backends + "\n"
+        try configuration.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+
+        let result = try DaemonHarness.runCommand(["check", "--config", daemon.configPath])
+
+        #expect(result.status == 1)
+        for expected in [
+            "error: 'backends[1]' has no 'profile'; name a provider profile such as 'bfl-kontext-pro'",
+            "error: 'backends[1].base_url' is 'ftp://example'; write a URL starting with http:// or https://",
+            "error: 'backends[1]' has neither 'key_file' nor 'credential'; say where the API key is",
+            "error: 'backends[2].key_file' is 'relative.key', which is not an absolute path; write it starting with '/'",
+            "error: 'backends[2]' sets both 'key_file' and 'credential'; keep one",
+            "max_inflight",
+        ] {
+            #expect(result.stdout.contains(expected), "\(expected) not in \(result.stdout)")
+        }
+    }
 }
