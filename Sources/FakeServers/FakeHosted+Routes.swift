@@ -88,7 +88,11 @@ extension FakeHosted {
         }
         let id = startRun(input: image, body: body)
         if settings.dropSubmitResponse { return .dropConnection }
-        return json(flavor == .replicate || flavor == .runs ? 201 : 200, submitResponse(id))
+        let reply = json(flavor == .replicate || flavor == .runs ? 201 : 200, submitResponse(id))
+        if let delay = settings.slowSubmitDelay, case .response(let response) = reply {
+            return .slowResponse(response, chunkSize: 4, delay: delay)
+        }
+        return reply
     }
 
     private var imageField: String {

@@ -36,6 +36,8 @@ public final class FakeHosted: Sendable {
         public var retryAfter = "1"
         /// Accept the submit (start the run, count it), then close the connection without an answer.
         public var dropSubmitResponse = false
+        /// Submit answers sent in 4-byte pieces with this delay before each, after the run started.
+        public var slowSubmitDelay: Duration?
         /// Polls whose connection is closed without an answer.
         public var droppedPolls = 0
         /// Poll answers sent in small pieces with this delay before each.

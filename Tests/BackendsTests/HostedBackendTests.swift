@@ -133,6 +133,29 @@ import Testing
         }
     }
 
+    @Test func slowSubmitAnswerIsNeverResent() async throws {
+        let server = try HostedFixtures.startServer(.runs) { $0.slowSubmitDelay = .milliseconds(100) }
+        defer { server.stop() }
+        var profile = try HostedFixtures.profile(for: server)
+        profile.timeouts.request = 1
+        let backend = HostedBackend(
+            name: "hosted",
+            profile: profile,
+            key: try HostedKey(value: server.settings.key),
+            logger: Logger(label: "test", handler: MemoryLogHandler())
+        )
+        let checkpoint = MemoryCheckpoint()
+
+        let error = await expectFailure(backend, HostedFixtures.request(HostedFixtures.gradient(), checkpoint: checkpoint))
+
+        let failure = try #require(error)
+        #expect(!failure.isTransient)
+        #expect(failure.description.contains("timed out"), "\(failure)")
+        #expect(failure.description.contains("its outcome is unknown"), "\(failure)")
+        #expect(server.submits == 1)
+        #expect(checkpoint.load() == ["state": "unknown"])
+    }
+
     @Test func checkpointResumesWithoutSubmit() async throws {
         let server = try HostedFixtures.startServer(.fal) { $0.pendingPolls = 1_000_000 }
         defer { server.stop() }

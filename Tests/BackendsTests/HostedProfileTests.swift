@@ -1,4 +1,4 @@
-import Backends
+@testable import Backends
 import Foundation
 import Testing
 
@@ -138,5 +138,27 @@ import Testing
         ) { try HostedKey.read(path: folder + "/none") }
         #expect(try HostedKey.credentialPath(name: "bfl", environment: ["CREDENTIALS_DIRECTORY": "/run/credentials/kontextd.service"])
             == "/run/credentials/kontextd.service/bfl")
+    }
+
+    @Test(arguments: [
+        ("result.sample", #"{"result": {"sample": "u"}}"#, "u"),
+        ("output", #"{"output": ["a", "b"]}"#, "a"),
+        ("output[0]", #"{"output": "a"}"#, "a"),
+        ("output[1]", #"{"output": ["a", "b"]}"#, "b"),
+        ("images[*].url", #"{"images": [{"x": 1}, {"url": "b"}]}"#, "b"),
+        ("$.id", #"{"id": "7"}"#, "7"),
+        ("result.sample", #"{"result": null}"#, nil),
+        ("output[2]", #"{"output": ["a"]}"#, nil),
+    ] as [(String, String, String?)])
+    func jsonPathFindsString(path: String, json: String, expected: String?) throws {
+        let root = try #require(JSONValue.parse(Array(json.utf8)))
+
+        #expect(HostedJSONPath.string(at: path, in: root) == expected)
+    }
+
+    @Test func errorMessageJoinsValidationDetails() throws {
+        let root = try #require(JSONValue.parse(Array(#"{"detail": [{"msg": "prompt is required"}, {"msg": "seed too large"}]}"#.utf8)))
+
+        #expect(HostedJSONPath.message(at: ["error", "detail"], in: root) == "prompt is required; seed too large")
     }
 }
