@@ -129,8 +129,10 @@ extension ConfigurationReader {
             backend.comfyUI = readComfyUIOptions(options, path: path)
         case .fill:
             _ = schema.fields(of: options, path: path, allowed: Self.backendBaseKeys)
-        case .hosted, .local:
-            // TODO: the hosted and native backends parse their own keys once they exist.
+        case .hosted:
+            backend.hosted = readHostedOptions(options, path: path)
+        case .local:
+            // TODO: the native backend parses its own keys once it exists.
             break
         }
         return backend

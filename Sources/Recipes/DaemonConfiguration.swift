@@ -62,6 +62,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var file: String?
         /// The parsed options of a `comfyui` backend.
         public var comfyUI: ComfyUIBackendOptions?
+        /// The parsed options of a `hosted` backend.
+        public var hosted: HostedBackendOptions?
 
         public init(name: String, kind: Kind, options: YAMLNode? = nil, file: String? = nil) {
             self.name = name

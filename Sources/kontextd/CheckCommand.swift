@@ -30,15 +30,21 @@ struct CheckCommand {
         return 1
     }
 
-    /// Builds each configured ComfyUI backend's settings, which reads and validates its workflow and bindings.
+    /// Builds each configured ComfyUI and hosted backend's settings, which reads and validates its
+    /// workflow and bindings, or its profile and key file.
     static func checkBackends(configPath: String) -> [Diagnostic] {
         guard let configuration = try? DaemonConfiguration.load(from: configPath) else { return [] }
         var diagnostics: [Diagnostic] = []
-        for backend in configuration.backends where backend.kind == .comfyui {
+        for backend in configuration.backends where backend.kind == .comfyui || backend.kind == .hosted {
             do {
-                _ = try BackendFactory.makeComfyUIConfiguration(backend)
+                if backend.kind == .hosted {
+                    _ = try BackendFactory.makeHostedSettings(backend)
+                } else {
+                    _ = try BackendFactory.makeComfyUIConfiguration(backend)
+                }
             } catch {
-                let message = error is BackendFactory.ComfyUISetupError ? "\(error)" : "backend '\(backend.name)': \(error)"
+                let known = error is BackendFactory.ComfyUISetupError || error is BackendFactory.HostedSetupError
+                let message = known ? "\(error)" : "backend '\(backend.name)': \(error)"
                 diagnostics.append(Diagnostic(file: configPath, position: backend.options.position, message: message))
             }
         }

@@ -47,8 +47,10 @@ enum BackendFactory {
                 backends.append(BuiltinFillBackend(name: backend.name))
             case .comfyui:
                 backends.append(try makeComfyUIBackend(backend, logger: logger))
-            case .hosted, .local:
-                // TODO: the hosted-API and native Flux backends plug in here once their modules exist.
+            case .hosted:
+                backends.append(try makeHostedBackend(backend, logger: logger))
+            case .local:
+                // TODO: the native Flux backend plugs in here once its module exists.
                 throw UnavailableBackend(name: backend.name, kind: backend.kind.rawValue, file: backend.file)
             }
         }

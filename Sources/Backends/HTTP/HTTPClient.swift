@@ -65,7 +65,10 @@ package enum HTTPClient {
         }
 
         var headers = request.headers
-        headers.fields.insert(("Host", endpoint.description), at: 0)
+        // A request through a forward proxy carries the origin's Host, so only a missing one is added.
+        if headers["Host"] == nil {
+            headers.fields.insert(("Host", endpoint.description), at: 0)
+        }
         headers.add("Connection", "close")
         let message = HTTPWire.serialize(
             startLine: "\(request.method) \(request.target) HTTP/1.1",
