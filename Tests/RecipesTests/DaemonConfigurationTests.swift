@@ -68,10 +68,10 @@ struct DaemonConfigurationTests {
         #expect(try ResolvedInstruction(parsed.instruction).passes.count == 1)
     }
 
-    @Test func backendOptionsStayRaw() throws {
+    @Test func backendOptionsKeepPositions() throws {
         let configuration = try parse(
             "watches:\n  - {name: a, inbox: /i, outbox: /o, failed: /f, state: /s}\n"
-                + "backends:\n  - name: comfy\n    type: comfyui\n    servers: [{url: 'http://127.0.0.1:8188'}]\n"
+                + "backends:\n  - name: comfy\n    type: comfyui\n    servers: [{address: '127.0.0.1:8188', concurrency: 2}]\n"
                 + "default_backend: comfy\n"
         )
 
@@ -80,6 +80,8 @@ struct DaemonConfigurationTests {
         #expect(comfy.file == "kontextd.yaml")
         #expect(comfy.options.pairs?.map(\.name) == ["servers"])
         #expect(comfy.options.pairs?.first?.value.position == SourcePosition(line: 6, column: 14))
+        #expect(comfy.comfyUI?.servers.first?.address == "127.0.0.1:8188")
+        #expect(comfy.comfyUI?.servers.first?.concurrency == 2)
         #expect(configuration.backend(named: "fill")?.kind == .fill)
         #expect(configuration.defaultBackend == "comfy")
     }

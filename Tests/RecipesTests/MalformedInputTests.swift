@@ -519,9 +519,40 @@ struct MalformedInputTests {
             "kontextd.yaml:4:5: error: 'backends[1]' is missing 'type'; every backend needs a name and a type"
         ),
         MalformedCase(
+            "comfyui without servers",
+            .configuration,
+            watches + "backends:\n  - {name: gpu, type: comfyui}\n",
+            "kontextd.yaml:4:5: error: 'backends[1]' has no 'servers'; list at least one ComfyUI server such as "
+                + "'127.0.0.1:8188'"
+        ),
+        MalformedCase(
+            "comfyui binding without input",
+            .configuration,
+            watches
+                + "backends:\n  - name: gpu\n    type: comfyui\n    servers: [127.0.0.1:8188]\n"
+                + "    workflow: /w.json\n    bindings: {image: '12', output: '9'}\n",
+            "kontextd.yaml:9:23: error: invalid value '12' for 'backends[1].bindings.image': expected NODE.INPUT such "
+                + "as '6.text' (node id, dot, input name)"
+        ),
+        MalformedCase(
+            "comfyui relative workflow",
+            .configuration,
+            watches
+                + "backends:\n  - name: gpu\n    type: comfyui\n    servers: [127.0.0.1:8188]\n"
+                + "    workflow: w.json\n    bindings: {image: '1.image', output: '9'}\n",
+            "kontextd.yaml:8:15: error: 'backends[1].workflow' is 'w.json', which is not an absolute path; write it "
+                + "starting with '/'"
+        ),
+        MalformedCase(
+            "fill backend with options",
+            .configuration,
+            watches + "backends:\n  - {name: quick, type: fill, servers: [a]}\n",
+            "kontextd.yaml:4:34: error: unknown key 'servers' in 'backends[1]'; valid keys are name, type"
+        ),
+        MalformedCase(
             "default backend misspelt",
             .configuration,
-            watches + "backends:\n  - {name: comfy, type: comfyui}\ndefault_backend: comfyy\n",
+            watches + "backends:\n  - {name: comfy, type: fill}\ndefault_backend: comfyy\n",
             "kontextd.yaml:5:18: error: 'default_backend' is 'comfyy', which is not a configured backend; "
                 + "did you mean 'comfy'?"
         ),
