@@ -169,7 +169,8 @@ extension ConfigurationReader {
         path: String
     ) {
         if options.workflow != nil {
-            for required in ["image", "output"] where options.bindings[required] == nil && fields["bindings"] != nil {
+            let written = Set(fields["bindings"]?.pairs?.map(\.name) ?? [])
+            for required in ["image", "output"] where !written.contains(required) && fields["bindings"] != nil {
                 schema.collector.error(
                     "'\(path).bindings' has no '\(required)'; a workflow needs to know where the image goes and which node's images are the output",
                     at: fields["bindings"] ?? node

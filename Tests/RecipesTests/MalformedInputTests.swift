@@ -531,7 +531,7 @@ struct MalformedInputTests {
             watches
                 + "backends:\n  - name: gpu\n    type: comfyui\n    servers: [127.0.0.1:8188]\n"
                 + "    workflow: /w.json\n    bindings: {image: '12', output: '9'}\n",
-            "kontextd.yaml:9:23: error: invalid value '12' for 'backends[1].bindings.image': expected NODE.INPUT such "
+            "kontextd.yaml:8:23: error: invalid value '12' for 'backends[1].bindings.image': expected NODE.INPUT such "
                 + "as '6.text' (node id, dot, input name)"
         ),
         MalformedCase(
@@ -540,14 +540,14 @@ struct MalformedInputTests {
             watches
                 + "backends:\n  - name: gpu\n    type: comfyui\n    servers: [127.0.0.1:8188]\n"
                 + "    workflow: w.json\n    bindings: {image: '1.image', output: '9'}\n",
-            "kontextd.yaml:8:15: error: 'backends[1].workflow' is 'w.json', which is not an absolute path; write it "
+            "kontextd.yaml:7:15: error: 'backends[1].workflow' is 'w.json', which is not an absolute path; write it "
                 + "starting with '/'"
         ),
         MalformedCase(
             "fill backend with options",
             .configuration,
             watches + "backends:\n  - {name: quick, type: fill, servers: [a]}\n",
-            "kontextd.yaml:4:34: error: unknown key 'servers' in 'backends[1]'; valid keys are name, type"
+            "kontextd.yaml:4:31: error: unknown key 'servers' in 'backends[1]'; valid keys are name, type"
         ),
         MalformedCase(
             "default backend misspelt",
