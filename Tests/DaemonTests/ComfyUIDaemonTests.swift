@@ -46,7 +46,7 @@ struct ComfyUIDaemonTests {
         return Double(total) / Double(x.count * y.count * 3)
     }
 
-    @Test func promptEditRunsOnComfyUIServer() throws {
+    @Test func promptEditRunsOnComfyUIServer() async throws {
         let server = try makeServer()
         defer { server.stop() }
         let daemon = try DaemonHarness(extraConfiguration: configuration(port: server.port))
@@ -55,8 +55,8 @@ struct ComfyUIDaemonTests {
         try daemon.drop(photo: "colorfulcups.jpg", as: "cups.jpg")
 
         let logPath = daemon.outbox + "/cups.job.json"
-        #expect(DaemonHarness.waitUntil(timeout: 90) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
-        daemon.stop()
+        #expect(await DaemonHarness.waitUntil(timeout: 90) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
+        await daemon.stop()
 
         let log = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: logPath))) as? [String: Any])
         #expect(log["outcome"] as? String == "succeeded")
@@ -71,7 +71,7 @@ struct ComfyUIDaemonTests {
         #expect(abs((255 - before) - after) < 4, "before \(before), after \(after)")
     }
 
-    @Test func maskedPromptEditStitchesCropBack() throws {
+    @Test func maskedPromptEditStitchesCropBack() async throws {
         let server = try makeServer()
         defer { server.stop() }
         let daemon = try DaemonHarness(extraConfiguration: configuration(port: server.port))
@@ -80,8 +80,8 @@ struct ComfyUIDaemonTests {
         try daemon.drop(photo: "kite.jpg", as: "sky.jpg")
 
         let output = daemon.outbox + "/sky-edited.png"
-        #expect(DaemonHarness.waitUntil(timeout: 90) { FileManager.default.fileExists(atPath: output) }, "\(daemon.log)")
-        daemon.stop()
+        #expect(await DaemonHarness.waitUntil(timeout: 90) { FileManager.default.fileExists(atPath: output) }, "\(daemon.log)")
+        await daemon.stop()
 
         let original = try decode(DaemonHarness.photos + "/kite.jpg")
         let result = try decode(output)
@@ -90,7 +90,7 @@ struct ComfyUIDaemonTests {
         #expect(abs((255 - meanLevel(original, x: inside.x, y: inside.y)) - meanLevel(result, x: inside.x, y: inside.y)) < 6)
     }
 
-    @Test func unreachableServerKeepsJobForRetry() throws {
+    @Test func unreachableServerKeepsJobForRetry() async throws {
         let server = try makeServer()
         let port = server.port
         server.stop()
@@ -99,8 +99,8 @@ struct ComfyUIDaemonTests {
         try daemon.drop(text: "prompt: make it night\n", as: "late.yaml")
         try daemon.drop(photo: "path.jpg", as: "late.jpg")
 
-        #expect(DaemonHarness.waitUntil(timeout: 90) { daemon.log.contains("Job retry scheduled") }, "\(daemon.log)")
-        daemon.stop()
+        #expect(await DaemonHarness.waitUntil(timeout: 90) { daemon.log.contains("Job retry scheduled") }, "\(daemon.log)")
+        await daemon.stop()
 
         #expect(DaemonHarness.files(under: daemon.failed).isEmpty)
         #expect(DaemonHarness.files(under: daemon.outbox).isEmpty)
@@ -108,7 +108,7 @@ struct ComfyUIDaemonTests {
         #expect(claims.contains { $0.hasSuffix("/late.jpg") }, "\(claims)")
     }
 
-    @Test func checkReportsWorkflowBindingErrors() throws {
+    @Test func checkReportsWorkflowBindingErrors() async throws {
         let daemon = try DaemonHarness()
         let workflow = daemon.root + "/workflow.json"
         try #"{"1": {"class_type": "LoadImage", "inputs": {"image": "x.png"}}, "9": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "k"}}}"#

@@ -10,7 +10,7 @@ struct CommandTests {
         NSTemporaryDirectory() + "kontextd-cmd-" + UUID().uuidString.prefix(8).lowercased() + "-" + name
     }
 
-    @Test func editRunsExampleSidecar() throws {
+    @Test func editRunsExampleSidecar() async throws {
         let output = temporaryPath("kite.png")
         defer { try? FileManager.default.removeItem(atPath: output) }
 
@@ -24,7 +24,7 @@ struct CommandTests {
         #expect(image.image.width == 2560)
     }
 
-    @Test func editSizeFlagResizes() throws {
+    @Test func editSizeFlagResizes() async throws {
         let output = temporaryPath("cups.jpg")
         defer { try? FileManager.default.removeItem(atPath: output) }
 
@@ -36,7 +36,7 @@ struct CommandTests {
         #expect(image.height == 800)
     }
 
-    @Test func editPromptOnFillFails() throws {
+    @Test func editPromptOnFillFails() async throws {
         let output = temporaryPath("x.jpg")
         let result = try DaemonHarness.runCommand([
             "edit", DaemonHarness.photos + "/kite.jpg", "--prompt", "make it night", "-o", output,
@@ -47,7 +47,7 @@ struct CommandTests {
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
-    @Test func editRefusesToReplaceOutput() throws {
+    @Test func editRefusesToReplaceOutput() async throws {
         let output = temporaryPath("exists.jpg")
         try Data("keep me".utf8).write(to: URL(fileURLWithPath: output))
         defer { try? FileManager.default.removeItem(atPath: output) }
@@ -59,21 +59,21 @@ struct CommandTests {
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "keep me")
     }
 
-    @Test func editWithoutOutputIsUsageError() throws {
+    @Test func editWithoutOutputIsUsageError() async throws {
         let result = try DaemonHarness.runCommand(["edit", DaemonHarness.photos + "/kite.jpg"])
 
         #expect(result.status == 64)
         #expect(result.stderr == "kontextd edit: missing -o OUTPUT; see 'kontextd help edit'\n")
     }
 
-    @Test func unknownCommandIsUsageError() throws {
+    @Test func unknownCommandIsUsageError() async throws {
         let result = try DaemonHarness.runCommand(["frobnicate"])
 
         #expect(result.status == 64)
         #expect(result.stderr == "kontextd: unknown command 'frobnicate'; see 'kontextd help'\n")
     }
 
-    @Test func checkReportsRecipeProblemWithPosition() throws {
+    @Test func checkReportsRecipeProblemWithPosition() async throws {
         let daemon = try DaemonHarness()
         try daemon.drop(text: "steps: 500\n", as: "kontextd.recipe.yaml", folder: "team")
 
@@ -83,7 +83,7 @@ struct CommandTests {
         #expect(result.stdout.contains(daemon.inbox + "/team/kontextd.recipe.yaml:1:8: error:"))
     }
 
-    @Test func checkAcceptsValidTree() throws {
+    @Test func checkAcceptsValidTree() async throws {
         let daemon = try DaemonHarness()
         try daemon.drop(text: "size: kontext\n", as: "kontextd.recipe.yaml", folder: "team")
 
@@ -92,19 +92,19 @@ struct CommandTests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
-    @Test func statusReportsFinishedJobs() throws {
+    @Test func statusReportsFinishedJobs() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         try daemon.drop(photo: "path.jpg", as: "forest.jpg")
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: daemon.outbox + "/forest.job.json")
         })
-        #expect(DaemonHarness.waitUntil(timeout: 10) {
+        #expect(await DaemonHarness.waitUntil(timeout: 10) {
             let status = try? DaemonHarness.runCommand(["status", "--config", daemon.configPath, "--json"])
             return status?.stdout.contains("\"succeeded\" : 1") ?? false
         })
         let text = try DaemonHarness.runCommand(["status", "--config", daemon.configPath])
-        daemon.stop()
+        await daemon.stop()
 
         #expect(text.status == 0)
         #expect(text.stdout.contains("test"))

@@ -70,7 +70,7 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     deinit {
-        stop()
+        kill9()
         try? FileManager.default.removeItem(atPath: root)
     }
 
@@ -111,13 +111,16 @@ final class DaemonHarness: @unchecked Sendable {
     var pid: Int32 { process?.processIdentifier ?? 0 }
 
     /// Sends SIGTERM and waits for the process; returns its exit status.
+    ///
+    /// It waits with `Task.sleep`, never by blocking a thread: the tests run on Swift's small
+    /// cooperative pool, and a blocked thread there stalls every other test's async work.
     @discardableResult
-    func stop(timeout: Double = 30) -> Int32? {
+    func stop(timeout: Double = 30) async -> Int32? {
         guard let process, process.isRunning else { return process?.terminationStatus }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline {
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(20))
         }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
@@ -170,11 +173,11 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Waits until `condition` holds, polling every 50 ms; returns whether it did before `timeout`.
     @discardableResult
-    static func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+    static func waitUntil(timeout: Double, _ condition: () -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition() { return true }
-            usleep(50_000)
+            try? await Task.sleep(for: .milliseconds(50))
         }
         return condition()
     }

@@ -18,7 +18,7 @@ struct EndToEndTests {
         return try ImageDecoder.decode(bytes).image
     }
 
-    @Test func maskedRemovalDeliversResultLogAndOriginal() throws {
+    @Test func maskedRemovalDeliversResultLogAndOriginal() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         let sidecar = """
@@ -35,8 +35,8 @@ struct EndToEndTests {
 
         let output = daemon.outbox + "/kite-edited.png"
         let logPath = daemon.outbox + "/kite.job.json"
-        #expect(DaemonHarness.waitUntil(timeout: 120) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
-        #expect(daemon.stop() == 0)
+        #expect(await DaemonHarness.waitUntil(timeout: 120) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
+        #expect(await daemon.stop() == 0)
 
         let log = try jobLog(at: logPath)
         #expect(log["outcome"] as? String == "succeeded")
@@ -79,7 +79,7 @@ struct EndToEndTests {
         #expect(DaemonHarness.files(under: daemon.failed).isEmpty)
     }
 
-    @Test func folderRecipeAppliesToSubfolderJobs() throws {
+    @Test func folderRecipeAppliesToSubfolderJobs() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         try daemon.drop(text: "size:\n  long_edge: 800\noutput:\n  format: png\n", as: "kontextd.recipe.yaml", folder: "web")
@@ -89,10 +89,10 @@ struct EndToEndTests {
 
         let png = daemon.outbox + "/web/path-edited.png"
         let webp = daemon.outbox + "/web/thumbs/autumn-edited.webp"
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: png) && FileManager.default.fileExists(atPath: webp)
         }, "\(daemon.log)")
-        daemon.stop()
+        await daemon.stop()
 
         let resized = try decode(png)
         #expect(resized.width == 800)
@@ -103,7 +103,7 @@ struct EndToEndTests {
         #expect((log["recipeFiles"] as? [String])?.count == 2)
     }
 
-    @Test func truncatedImageFailsAlongsideGoodOnes() throws {
+    @Test func truncatedImageFailsAlongsideGoodOnes() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         let photo = try Data(contentsOf: URL(fileURLWithPath: DaemonHarness.photos + "/bythewater.jpg"))
@@ -111,12 +111,12 @@ struct EndToEndTests {
         try daemon.drop(data: photo.prefix(photo.count / 3), as: "b.jpg")
         try daemon.drop(photo: "path.jpg", as: "c.jpg")
 
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("b.jpg.error.txt") }
                 && FileManager.default.fileExists(atPath: daemon.outbox + "/a.job.json")
                 && FileManager.default.fileExists(atPath: daemon.outbox + "/c.job.json")
         }, "\(daemon.log)")
-        daemon.stop()
+        await daemon.stop()
 
         let failedFiles = DaemonHarness.files(under: daemon.failed)
         let report = try #require(failedFiles.first { $0.hasSuffix("b.jpg.error.txt") })
@@ -128,16 +128,16 @@ struct EndToEndTests {
         #expect(DaemonHarness.files(under: daemon.inbox).isEmpty)
     }
 
-    @Test func invalidSidecarFailsWithPosition() throws {
+    @Test func invalidSidecarFailsWithPosition() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         try daemon.drop(text: "prompt: make it winter\ncolour: blue\n", as: "cups.yaml")
         try daemon.drop(photo: "colorfulcups.jpg", as: "cups.jpg")
 
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("cups.jpg.error.txt") }
         }, "\(daemon.log)")
-        daemon.stop()
+        await daemon.stop()
 
         let files = DaemonHarness.files(under: daemon.failed)
         let report = try #require(files.first { $0.hasSuffix("cups.jpg.error.txt") })
@@ -148,28 +148,28 @@ struct EndToEndTests {
         #expect(files.contains { $0.hasSuffix("/cups.jpg") })
     }
 
-    @Test func promptForFillBackendIsRejected() throws {
+    @Test func promptForFillBackendIsRejected() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         try daemon.drop(text: "prompt: remove the kite\nmask:\n  - rect: [1600, 450, 300, 250]\n", as: "kite.yaml")
         try daemon.drop(photo: "kite.jpg", as: "kite.jpg")
 
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("kite.jpg.error.txt") }
         }, "\(daemon.log)")
-        daemon.stop()
+        await daemon.stop()
         let report = try #require(DaemonHarness.files(under: daemon.failed).first { $0.hasSuffix(".error.txt") })
         let text = try String(contentsOfFile: daemon.failed + "/" + report, encoding: .utf8)
         #expect(text.contains("cannot follow a prompt"))
         #expect(DaemonHarness.files(under: daemon.outbox).isEmpty)
     }
 
-    @Test func retryRequeuesFixedJob() throws {
+    @Test func retryRequeuesFixedJob() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         try daemon.drop(text: "backend: nowhere\nmask:\n  - rect: [10, 10, 40, 40]\n", as: "autumn.yaml")
         try daemon.drop(photo: "autumn.jpg", as: "autumn.jpg")
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("autumn.jpg.error.txt") }
         }, "\(daemon.log)")
         let sidecar = try #require(DaemonHarness.files(under: daemon.failed).first { $0.hasSuffix("autumn.yaml") })
@@ -177,14 +177,14 @@ struct EndToEndTests {
 
         let retry = try DaemonHarness.runCommand(["retry", "--config", daemon.configPath, "--all"])
         #expect(retry.status == 0, "\(retry.stderr)")
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: daemon.outbox + "/autumn.job.json")
         }, "\(daemon.log)")
-        daemon.stop()
+        await daemon.stop()
         #expect(!DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("autumn.jpg") })
     }
 
-    @Test func burstOfSmallImagesEachRunOnce() throws {
+    @Test func burstOfSmallImagesEachRunOnce() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         let count = 150
@@ -193,10 +193,10 @@ struct EndToEndTests {
             let bytes = try ImageEncoder.encode(image, options: EncodeOptions(format: .png))
             try daemon.drop(data: Data(bytes), as: "tile-\(index).png")
         }
-        #expect(DaemonHarness.waitUntil(timeout: 120) {
+        #expect(await DaemonHarness.waitUntil(timeout: 120) {
             DaemonHarness.files(under: daemon.outbox).filter { $0.hasSuffix(".job.json") }.count >= count
         }, "\(daemon.log)")
-        daemon.stop()
+        await daemon.stop()
 
         let results = DaemonHarness.files(under: daemon.outbox).filter { !$0.hasPrefix("originals/") && $0.hasSuffix(".png") }
         #expect(results.count == count)
@@ -204,14 +204,14 @@ struct EndToEndTests {
         #expect(DaemonHarness.files(under: daemon.failed).isEmpty)
     }
 
-    @Test func logLinesCarryJournalPriorities() throws {
+    @Test func logLinesCarryJournalPriorities() async throws {
         let daemon = try DaemonHarness()
         try daemon.start(journal: true)
         try daemon.drop(photo: "kite.jpg", as: "sky.jpg")
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: daemon.outbox + "/sky.job.json")
         })
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
         let lines = daemon.log.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("<5>Daemon started") })
         #expect(lines.contains { $0.hasPrefix("<6>Job finished") && $0.contains("job.id=") })

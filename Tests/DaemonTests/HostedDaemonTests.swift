@@ -68,7 +68,7 @@ struct HostedDaemonTests {
     }
 
     @Test(arguments: [FakeHosted.Flavor.bfl, .replicate, .fal, .runs])
-    func shippedProfileEditsPhoto(flavor: FakeHosted.Flavor) throws {
+    func shippedProfileEditsPhoto(flavor: FakeHosted.Flavor) async throws {
         let server = try startServer(flavor)
         defer { server.stop() }
         let daemon = try makeDaemon(server)
@@ -77,8 +77,8 @@ struct HostedDaemonTests {
         try daemon.drop(photo: "colorfulcups.jpg", as: "cups.jpg")
 
         let logPath = daemon.outbox + "/cups.job.json"
-        #expect(DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
-        daemon.stop()
+        #expect(await DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
+        await daemon.stop()
 
         let log = try jobLog(logPath)
         #expect(log["outcome"] as? String == "succeeded", "\(log)")
@@ -88,7 +88,7 @@ struct HostedDaemonTests {
         #expect(FileManager.default.fileExists(atPath: daemon.outbox + "/cups-edited.png"))
     }
 
-    @Test func fillProfileEditsMaskedRegion() throws {
+    @Test func fillProfileEditsMaskedRegion() async throws {
         let server = try startServer(.bflFill)
         defer { server.stop() }
         let daemon = try makeDaemon(server)
@@ -97,14 +97,14 @@ struct HostedDaemonTests {
         try daemon.drop(photo: "kite.jpg", as: "sky.jpg")
 
         let output = daemon.outbox + "/sky-edited.png"
-        #expect(DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: output) }, "\(daemon.log)")
-        daemon.stop()
+        #expect(await DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: output) }, "\(daemon.log)")
+        await daemon.stop()
 
         // The fake answers 422 unless the submit carries a mask of the image's size.
         #expect(server.submits == 1)
     }
 
-    @Test func killedDaemonResumesRunWithoutSecondSubmit() throws {
+    @Test func killedDaemonResumesRunWithoutSecondSubmit() async throws {
         let server = try startServer(.bfl) { $0.pendingPolls = 1_000_000 }
         defer { server.stop() }
         let daemon = try makeDaemon(server)
@@ -112,7 +112,7 @@ struct HostedDaemonTests {
         try daemon.drop(text: "prompt: make it night\noutput:\n  format: png\n", as: "late.yaml")
         try daemon.drop(photo: "path.jpg", as: "late.jpg")
 
-        #expect(DaemonHarness.waitUntil(timeout: 60) { server.polls >= 2 }, "\(daemon.log)")
+        #expect(await DaemonHarness.waitUntil(timeout: 60) { server.polls >= 2 }, "\(daemon.log)")
         let checkpoints = DaemonHarness.files(under: daemon.state).filter { $0.contains(".backend-pass") }
         #expect(checkpoints.count == 1, "\(DaemonHarness.files(under: daemon.state))")
         daemon.kill9()
@@ -120,8 +120,8 @@ struct HostedDaemonTests {
         server.settings.pendingPolls = 0
         try daemon.start()
         let logPath = daemon.outbox + "/late.job.json"
-        #expect(DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
-        daemon.stop()
+        #expect(await DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
+        await daemon.stop()
 
         #expect(server.submits == 1)
         #expect(server.submitAttempts == 1)
@@ -129,7 +129,7 @@ struct HostedDaemonTests {
         #expect(daemon.log.contains("Hosted run resumed from its checkpoint; not submitting again"), "\(daemon.log)")
     }
 
-    @Test func droppedSubmitFailsJobWithoutResubmit() throws {
+    @Test func droppedSubmitFailsJobWithoutResubmit() async throws {
         let server = try startServer(.fal) { $0.dropSubmitResponse = true }
         defer { server.stop() }
         let daemon = try makeDaemon(server, extra: "retry:\n  attempts: 3\n  initial_delay: 1\n")
@@ -138,10 +138,10 @@ struct HostedDaemonTests {
         try daemon.drop(photo: "path.jpg", as: "lost.jpg")
 
         #expect(
-            DaemonHarness.waitUntil(timeout: 60) { DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("lost.jpg.error.txt") } },
+            await DaemonHarness.waitUntil(timeout: 60) { DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("lost.jpg.error.txt") } },
             "\(daemon.log)"
         )
-        daemon.stop()
+        await daemon.stop()
 
         #expect(server.submits == 1)
         let reportName = try #require(DaemonHarness.files(under: daemon.failed).first { $0.hasSuffix("lost.jpg.error.txt") })
@@ -150,7 +150,7 @@ struct HostedDaemonTests {
         #expect(report.contains("Check the provider's dashboard"), "\(report)")
     }
 
-    @Test func secretAppearsInNoOutput() throws {
+    @Test func secretAppearsInNoOutput() async throws {
         let server = try startServer(.replicate)
         defer { server.stop() }
         let daemon = try makeDaemon(server)
@@ -158,7 +158,7 @@ struct HostedDaemonTests {
         try daemon.drop(text: "prompt: make it night\noutput:\n  format: png\n", as: "good.yaml")
         try daemon.drop(photo: "colorfulcups.jpg", as: "good.jpg")
         #expect(
-            DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: daemon.outbox + "/good.job.json") },
+            await DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: daemon.outbox + "/good.job.json") },
             "\(daemon.log)"
         )
         server.settings.outcome = .fail("worker crashed")
@@ -166,12 +166,12 @@ struct HostedDaemonTests {
         try daemon.drop(text: "prompt: make it night\n", as: "bad.yaml")
         try daemon.drop(photo: "path.jpg", as: "bad.jpg")
         #expect(
-            DaemonHarness.waitUntil(timeout: 60) { DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("bad.jpg.error.txt") } },
+            await DaemonHarness.waitUntil(timeout: 60) { DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("bad.jpg.error.txt") } },
             "\(daemon.log)"
         )
         let status = try DaemonHarness.runCommand(["status", "--config", daemon.configPath])
         let check = try DaemonHarness.runCommand(["check", "--config", daemon.configPath])
-        daemon.stop()
+        await daemon.stop()
 
         // The server did receive the key, and echoed it into the failure, so redaction had work to do.
         #expect(server.authValues.contains("Bearer " + Self.secret))
@@ -184,7 +184,7 @@ struct HostedDaemonTests {
         }
     }
 
-    @Test func checkRejectsHTTPSWithoutProxy() throws {
+    @Test func checkRejectsHTTPSWithoutProxy() async throws {
         let daemon = try DaemonHarness()
         let keyPath = daemon.root + "/bfl.key"
         try "k\n".write(toFile: keyPath, atomically: true, encoding: .utf8)
@@ -211,7 +211,7 @@ struct HostedDaemonTests {
         )
     }
 
-    @Test func checkReportsHostedEntryErrors() throws {
+    @Test func checkReportsHostedEntryErrors() async throws {
         let daemon = try DaemonHarness()
         let backends = """
             backends:

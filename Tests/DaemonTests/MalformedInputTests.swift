@@ -88,7 +88,7 @@ struct MalformedInputTests {
         return Data(sidecar.yaml.utf8)
     }
 
-    @Test func malformedSidecarsFailWithExactMessages() throws {
+    @Test func malformedSidecarsFailWithExactMessages() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         let photo = try Data(contentsOf: URL(fileURLWithPath: DaemonHarness.photos + "/kite.jpg"))
@@ -99,10 +99,10 @@ struct MalformedInputTests {
         }
 
         let count = Self.sidecars.count
-        #expect(DaemonHarness.waitUntil(timeout: 120) {
+        #expect(await DaemonHarness.waitUntil(timeout: 120) {
             DaemonHarness.files(under: daemon.failed).filter { $0.hasSuffix(".error.txt") }.count >= count
         }, "\(daemon.log)")
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
 
         let failed = DaemonHarness.files(under: daemon.failed)
         for (index, sidecar) in Self.sidecars.enumerated() {
@@ -147,7 +147,7 @@ struct MalformedInputTests {
     ]
 
     @Test(arguments: configurations)
-    func malformedConfigurationStopsStartup(_ configuration: ConfigurationCase) throws {
+    func malformedConfigurationStopsStartup(_ configuration: ConfigurationCase) async throws {
         let daemon = try DaemonHarness()
         try configuration.yaml.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         try daemon.drop(photo: "kite.jpg", as: "waiting.jpg")

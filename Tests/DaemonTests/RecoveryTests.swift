@@ -14,7 +14,7 @@ struct RecoveryTests {
         try daemon.drop(photo: photo, as: stem + ".jpg")
     }
 
-    @Test func killedDaemonFinishesEveryJobOnce() throws {
+    @Test func killedDaemonFinishesEveryJobOnce() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         let photos = ["autumn.jpg", "bythewater.jpg", "colorfulcups.jpg", "kite.jpg", "path.jpg"]
@@ -22,16 +22,16 @@ struct RecoveryTests {
             try dropRemovalJob(daemon, photo: photo, as: "job\(index)")
         }
         // Kill as soon as the first claim exists, so jobs are mid-flight.
-        #expect(DaemonHarness.waitUntil(timeout: 30) {
+        #expect(await DaemonHarness.waitUntil(timeout: 30) {
             !DaemonHarness.files(under: daemon.state + "/processing").isEmpty
         })
         daemon.kill9()
 
         try daemon.start()
-        #expect(DaemonHarness.waitUntil(timeout: 180) {
+        #expect(await DaemonHarness.waitUntil(timeout: 180) {
             DaemonHarness.files(under: daemon.outbox).filter { $0.hasSuffix(".job.json") }.count >= photos.count
         }, "\(daemon.log)")
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
 
         let outbox = DaemonHarness.files(under: daemon.outbox)
         for index in photos.indices {
@@ -45,17 +45,17 @@ struct RecoveryTests {
         #expect(DaemonHarness.files(under: daemon.state + "/processing").isEmpty)
     }
 
-    @Test func sigtermReturnsUnfinishedJobsToInbox() throws {
+    @Test func sigtermReturnsUnfinishedJobsToInbox() async throws {
         let daemon = try DaemonHarness(extraConfiguration: "stop_timeout: 1")
         try daemon.start()
         let bigMask = "mask:\n  - rect: [400, 300, 1700, 1000]\nbackend: fill\n"
         try daemon.drop(text: bigMask, as: "large.yaml")
         try daemon.drop(photo: "path.jpg", as: "large.jpg")
-        #expect(DaemonHarness.waitUntil(timeout: 30) {
+        #expect(await DaemonHarness.waitUntil(timeout: 30) {
             !DaemonHarness.files(under: daemon.state + "/processing").isEmpty
         })
 
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
 
         // The job was either finished in time or returned whole; never lost, never half-delivered.
         let inbox = DaemonHarness.files(under: daemon.inbox)
@@ -67,22 +67,22 @@ struct RecoveryTests {
         #expect(!outbox.contains { $0.hasSuffix(".tmp") })
     }
 
-    @Test func sidecarEditedAfterClaimDoesNotChangeRunningJob() throws {
+    @Test func sidecarEditedAfterClaimDoesNotChangeRunningJob() async throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         try daemon.drop(text: "size: 640x400\noutput:\n  format: png\n", as: "snap.yaml")
         try daemon.drop(photo: "colorfulcups.jpg", as: "snap.jpg")
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: daemon.outbox + "/snap.job.json")
         }, "\(daemon.log)")
 
         // The same names dropped again later are a new job, and its result gets a new name.
         try daemon.drop(text: "size: 320x200\noutput:\n  format: png\n", as: "snap.yaml")
         try daemon.drop(photo: "colorfulcups.jpg", as: "snap.jpg")
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: daemon.outbox + "/snap-edited-2.png")
         }, "\(daemon.log)")
-        daemon.stop()
+        await daemon.stop()
 
         let first = try ImageDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: daemon.outbox + "/snap-edited.png")))).image
         let second = try ImageDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: daemon.outbox + "/snap-edited-2.png")))).image
@@ -91,7 +91,7 @@ struct RecoveryTests {
         #expect(DaemonHarness.files(under: daemon.outbox).filter { $0.hasSuffix(".job.json") } == ["snap-2.job.json", "snap.job.json"])
     }
 
-    @Test func fullOutboxPausesJobUntilSpaceReturns() throws {
+    @Test func fullOutboxPausesJobUntilSpaceReturns() async throws {
         guard getuid() == 0 else {
             print("skipped: mounting a tmpfs for the outbox needs root")
             return
@@ -106,16 +106,16 @@ struct RecoveryTests {
         try daemon.drop(text: "output:\n  format: png\n", as: "big.yaml")
         try daemon.drop(photo: "kite.jpg", as: "big.jpg")
 
-        #expect(DaemonHarness.waitUntil(timeout: 60) { daemon.log.contains("Job will be retried") || daemon.log.contains("Job retry scheduled") }, "\(daemon.log)")
+        #expect(await DaemonHarness.waitUntil(timeout: 60) { daemon.log.contains("Job will be retried") || daemon.log.contains("Job retry scheduled") }, "\(daemon.log)")
         #expect(!DaemonHarness.files(under: daemon.outbox).contains { $0.hasSuffix(".png") })
         #expect(!DaemonHarness.files(under: daemon.outbox).contains { $0.hasSuffix(".tmp") })
         #expect(DaemonHarness.files(under: daemon.failed).isEmpty)
 
         #expect(remountTmpfs(at: daemon.outbox, size: "64m"))
-        #expect(DaemonHarness.waitUntil(timeout: 60) {
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: daemon.outbox + "/big.job.json")
         }, "\(daemon.log)")
-        daemon.stop()
+        await daemon.stop()
         #expect(DaemonHarness.files(under: daemon.outbox).contains("big-edited.png"))
         #expect(DaemonHarness.files(under: daemon.failed).isEmpty)
     }
