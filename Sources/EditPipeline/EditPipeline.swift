@@ -109,11 +109,17 @@ public struct EditPipeline: Sendable {
         if let overrides {
             merged = overrides.merged(over: merged)
         }
+        let resolved: ResolvedInstruction
         do {
-            return try ResolvedInstruction(merged)
+            resolved = try ResolvedInstruction(merged)
         } catch {
             throw JobFailure(stage: .instruction, message: "\(error)")
         }
+        // A named backend must exist even when no pass needs it, so a typo never passes silently.
+        for pass in resolved.passes {
+            _ = try backends.backend(named: pass.backend ?? settings.defaultBackend)
+        }
+        return resolved
     }
 
     // MARK: - Decoding
@@ -168,7 +174,10 @@ public struct EditPipeline: Sendable {
             edited = result.scaledToFill(width: image.width, height: image.height)
         }
         stopwatch.lap("stitch", into: &log)
-        return image.layout.hasAlpha ? edited.withAlpha(of: image) : edited
+        guard image.layout.hasAlpha else { return edited }
+        // With `mask: alpha` the transparent region is what was filled, so it becomes opaque.
+        let filledMask = step.mask?.source == .alpha ? mask : nil
+        return edited.withAlpha(of: image, raisedBy: filledMask)
     }
 
     private func buildMask(_ spec: MaskSpec?, for image: Image, files: JobFiles) throws(JobFailure) -> Mask? {

@@ -64,9 +64,12 @@ enum FileOperations {
         return candidate
     }
 
-    /// Writes `bytes` to a hidden temporary name beside `finalName` and flushes it; returns the path.
-    static func writeTemporary(_ bytes: [UInt8], in folder: String, for finalName: String, jobID: String) throws(FileOperationError) -> String {
-        let path = folder + "/." + finalName + ".kontextd-" + jobID + ".tmp"
+    /// Writes `bytes` to a hidden temporary name in `folder` and flushes it; returns the path.
+    ///
+    /// The name is built from the job id and `index`, not from the final name, so it stays short
+    /// even when the final name is close to the file system's 255-byte limit.
+    static func writeTemporary(_ bytes: [UInt8], in folder: String, jobID: String, index: Int) throws(FileOperationError) -> String {
+        let path = folder + "/.kontextd-" + jobID + "-\(index).tmp"
         // A file of this name can only be left over from an earlier attempt of the same job.
         unlink(path)
         try write(bytes, to: path, exclusive: true)

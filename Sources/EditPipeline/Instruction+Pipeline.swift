@@ -82,14 +82,14 @@ extension Image {
         return resized(width: reference.width, height: reference.height, filter: .lanczos3)
     }
 
-    /// This RGB image with the alpha channel of `original` (same size), so transparency survives an edit.
-    func withAlpha(of original: Image) -> Image {
+    /// This RGB image with the alpha channel of `original` (same size), so transparency survives an
+    /// edit. Where `filled` is set, alpha is raised to at least the mask's value.
+    func withAlpha(of original: Image, raisedBy filled: Mask? = nil) -> Image {
         let rgba = original.converted(to: .rgba)
         var pixels = converted(to: .rgba).pixels
-        var index = 3
-        while index < pixels.count {
-            pixels[index] = rgba.pixels[index]
-            index += 4
+        for pixel in 0..<(width * height) {
+            let alpha = rgba.pixels[pixel * 4 + 3]
+            pixels[pixel * 4 + 3] = max(alpha, filled?.values[pixel] ?? 0)
         }
         return Image(width: width, height: height, layout: .rgba, pixels: pixels)
     }

@@ -53,7 +53,7 @@ public struct JobDelivery: Sendable {
             for output in result.outputs {
                 let final = try FileOperations.availableName(in: folder, preferred: output.name, reserved: reserved)
                 reserved.insert(final)
-                let temporary = try FileOperations.writeTemporary(output.bytes, in: folder, for: final, jobID: job.id)
+                let temporary = try FileOperations.writeTemporary(output.bytes, in: folder, jobID: job.id, index: moves.count)
                 moves.append(Plan.Move(temporary: temporary, final: folder + "/" + final))
                 log.outputs.append(
                     JobLog.FileEntry(name: final, bytes: output.bytes.count, sha256: SHA256.hexDigest(output.bytes))
@@ -61,11 +61,11 @@ public struct JobDelivery: Sendable {
             }
             let logName = try FileOperations.availableName(
                 in: folder,
-                preferred: OutputNaming.stem(of: (job.imageName as NSString).lastPathComponent) + ".job.json",
+                preferred: OutputNaming.sanitized(OutputNaming.stem(of: (job.imageName as NSString).lastPathComponent)) + ".job.json",
                 suffix: ".job.json",
                 reserved: reserved
             )
-            let logTemporary = try FileOperations.writeTemporary(log.encoded(), in: folder, for: logName, jobID: job.id)
+            let logTemporary = try FileOperations.writeTemporary(log.encoded(), in: folder, jobID: job.id, index: moves.count)
             moves.append(Plan.Move(temporary: logTemporary, final: folder + "/" + logName))
         } catch {
             for move in moves { FileOperations.removeIfPresent(move.temporary) }

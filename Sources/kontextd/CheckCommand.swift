@@ -17,6 +17,9 @@ struct CheckCommand {
         var diagnostics = files.isEmpty ? Checker.check(configPath: configPath) : files.flatMap(Self.check(file:))
         if files.isEmpty {
             diagnostics += Self.checkBackends(configPath: configPath)
+            if let configuration = try? DaemonConfiguration.load(from: configPath) {
+                diagnostics += configuration.physicalOverlaps().map { Diagnostic(file: configPath, position: nil, message: $0) }
+            }
         }
         for diagnostic in diagnostics {
             print(diagnostic.description)

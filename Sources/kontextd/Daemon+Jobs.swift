@@ -42,7 +42,7 @@ extension Daemon {
             }
         } catch {
             jobLogger.error("Job delivery failed", ["error": "\(error)"])
-            scheduleRetry(job, index: index, failure: error, logger: jobLogger)
+            retryOrFail(job, index: index, failure: error, input: input, result: .failed(input, error), watch: watch, logger: jobLogger)
             return
         }
 
@@ -60,15 +60,34 @@ extension Daemon {
             return
         }
         if let failure = result.failure {
-            if failure.isTransient && input.attempt <= configuration.retry.attempts {
-                jobLogger.warning("Job will be retried", ["attempt": String(input.attempt), "error": failure.description])
-                scheduleRetry(job, index: index, failure: failure, logger: jobLogger)
-                return
-            }
-            deliverFailure(result, failure: failure, input: input, watch: watch, logger: jobLogger)
+            retryOrFail(job, index: index, failure: failure, input: input, result: result, watch: watch, logger: jobLogger)
             return
         }
         deliverSuccess(result, input: input, job: job, index: index, watch: watch, logger: jobLogger)
+    }
+
+    /// Retries a transient failure while attempts remain; otherwise moves the job to the failed folder.
+    private func retryOrFail(
+        _ job: ClaimedJob,
+        index: Int,
+        failure: JobFailure,
+        input: JobInput,
+        result: PipelineResult,
+        watch: WatchRuntime,
+        logger: Logger
+    ) {
+        if failure.isTransient && input.attempt <= configuration.retry.attempts {
+            logger.warning("Job will be retried", ["attempt": String(input.attempt), "error": failure.description])
+            scheduleRetry(job, index: index, failure: failure, logger: logger)
+            return
+        }
+        var final = failure
+        if failure.isTransient {
+            final.message = "gave up after \(input.attempt) attempts; the last error was: " + failure.message
+        }
+        var failedResult = result
+        failedResult.log.record(final)
+        deliverFailure(failedResult, failure: final, input: input, watch: watch, logger: logger)
     }
 
     private func deliverSuccess(_ result: PipelineResult, input: JobInput, job: ClaimedJob, index: Int, watch: WatchRuntime, logger: Logger) {
@@ -79,7 +98,7 @@ extension Daemon {
             logger.info("Job finished", ["outputs": outputs.joined(separator: ","), "seconds": String(format: "%.2f", seconds)])
         } catch {
             logger.error("Job delivery failed", ["error": "\(error)"])
-            scheduleRetry(job, index: index, failure: error, logger: logger)
+            retryOrFail(job, index: index, failure: error, input: input, result: result, watch: watch, logger: logger)
         }
     }
 

@@ -39,7 +39,7 @@ extension Daemon {
             startedAt: startedAt,
             updatedAt: Date(),
             state: queue.isClosed ? "stopping" : state,
-            queued: queue.count,
+            queued: snapshot.pending.count,
             running: snapshot.running.values.sorted { $0.since < $1.since },
             retrying: snapshot.retrying,
             succeeded: snapshot.succeeded,

@@ -53,6 +53,7 @@ final class Daemon: Sendable {
         let workers = Task { await runWorkers() }
         let intake = Task { await runIntake() }
         let status = Task { await runStatusLoop() }
+        let recovery = Task { await runRecoveryLoop() }
 
         notify { try notifier.ready(status: statusLine) }
         logger.notice("Daemon started", [
@@ -74,6 +75,7 @@ final class Daemon: Sendable {
         _ = queue.close()
         await finishWorkers(workers)
         status.cancel()
+        recovery.cancel()
         writeStatus()
         logger.notice("Daemon stopped", ["jobs.succeeded": String(statistics.withLock { $0.succeeded })])
         return 0
@@ -115,6 +117,16 @@ final class Daemon: Sendable {
             } catch {
                 logger.error("Claim recovery failed", ["watch.name": watch.folders.name, "error": "\(error)"])
             }
+        }
+    }
+
+    /// Looks for claims left by dead processes every scan interval, so a job claimed by a second
+    /// daemon on the same inbox that died is not stuck until a restart.
+    private func runRecoveryLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(Int64(configuration.scanInterval * 1000)))
+            guard !Task.isCancelled, !queue.isClosed else { return }
+            recoverClaims()
         }
     }
 
@@ -165,13 +177,13 @@ final class Daemon: Sendable {
                 logger.warning("Reload cannot change watches, backends or workers; restart the service to apply them")
             }
         } catch {
-            logger.error("Configuration reload failed; keeping the running configuration", ["error": "\(error)"])
+            logger.error("Configuration file is invalid; the running configuration stays", ["error": "\(error)"])
         }
         for watch in watches {
             watch.recipes.invalidate()
             watch.monitor.rescan()
         }
         notify { try notifier.ready(status: statusLine) }
-        logger.notice("Configuration reloaded")
+        logger.notice("Recipes reloaded and inboxes rescanned")
     }
 }

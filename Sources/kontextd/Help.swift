@@ -63,7 +63,8 @@ enum Help {
         Usage: kontextd retry [--config PATH] [--all | JOB_ID...]
 
         Moves the files of failed jobs from the failed folder back into the inbox folder they came
-        from, where the daemon picks them up again. The error report stays behind.
+        from (sidecar and masks first, the image last), where the daemon picks them up again. The
+        failed job's folder, with its error report, is then removed.
         """
 
     static func text(for command: String) -> String? {

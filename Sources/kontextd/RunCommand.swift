@@ -28,6 +28,12 @@ struct RunCommand {
             baseLogger.critical("Configuration has no watches; add one under `watches:` with inbox, outbox, failed and state folders")
             return 78
         }
+        let overlaps = configuration.physicalOverlaps()
+        guard overlaps.isEmpty else {
+            for problem in overlaps { printError("\(configPath ?? DaemonConfiguration.defaultPath): error: \(problem)") }
+            baseLogger.critical("Configuration is invalid; run 'kontextd check' for every problem")
+            return 78
+        }
         var logger = baseLogger
         logger.logLevel = configuration.logLevel
         do {

@@ -21,13 +21,20 @@ struct StatusCommand {
             printError("kontextd status: no status file at '\(configuration.statusFile)'; is the daemon running (systemctl status kontextd)?")
             return 3
         }
+        let report = try StatusReport.makeDecoder().decode(StatusReport.self, from: data)
+        let running = kill(report.pid, 0) == 0 || errno == EPERM
         if json {
             print(String(decoding: data, as: UTF8.self))
-            return 0
+        } else if running {
+            print(Self.render(report, now: Date()))
+        } else {
+            printError(
+                "kontextd status: the daemon is not running; the status file '\(configuration.statusFile)' was last "
+                    + "written by pid \(report.pid) at \(ISO8601DateFormatter().string(from: report.updatedAt))"
+            )
         }
-        let report = try StatusReport.makeDecoder().decode(StatusReport.self, from: data)
-        print(Self.render(report, now: Date()))
-        return 0
+        // 3 is the LSB "program is not running" status, as `systemctl status` uses it.
+        return running ? 0 : 3
     }
 
     static func render(_ report: StatusReport, now: Date) -> String {

@@ -49,11 +49,15 @@ struct WatchRuntime: Sendable {
     }
 }
 
-/// A cache of the folder recipes of one inbox: each folder's recipes are read again after 5 s, and all on reload.
+/// A cache of the folder recipes of one inbox, checked against the recipe files on every lookup.
+///
+/// An entry is reused only while every recipe file from the inbox root down to the folder has the
+/// same inode, size and modification time (a few `lstat` calls), so a recipe written or changed a
+/// moment before a job arrives is applied to that job.
 final class RecipeCache: Sendable {
     private struct Entry {
         var cascade: Result<RecipeCascade, RecipesError>
-        var loadedAt: ContinuousClock.Instant
+        var signature: [String]
     }
 
     private let inbox: String
@@ -61,7 +65,6 @@ final class RecipeCache: Sendable {
     private let sidecarWait: Duration
     private let sidecarGrace: Duration
     private let entries = Mutex<[String: Entry]>([:])
-    private static let lifetime = Duration.seconds(5)
 
     init(inbox: String, configuration: DaemonConfiguration) {
         self.inbox = inbox
@@ -77,8 +80,8 @@ final class RecipeCache: Sendable {
 
     /// Returns the merged recipes of `folder`, or the errors of the invalid ones.
     func cascade(for folder: String) -> Result<RecipeCascade, RecipesError> {
-        let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[folder] }), now - entry.loadedAt < Self.lifetime {
+        let signature = recipeSignature(for: folder)
+        if let entry = entries.withLock({ $0[folder] }), entry.signature == signature {
             return entry.cascade
         }
         let cascade: Result<RecipeCascade, RecipesError>
@@ -87,8 +90,26 @@ final class RecipeCache: Sendable {
         } catch {
             cascade = .failure(error)
         }
-        entries.withLock { $0[folder] = Entry(cascade: cascade, loadedAt: now) }
+        entries.withLock { $0[folder] = Entry(cascade: cascade, signature: signature) }
         return cascade
+    }
+
+    /// The identity of every recipe file that applies to `folder`, present or not.
+    private func recipeSignature(for folder: String) -> [String] {
+        var directory = inbox
+        var signature: [String] = []
+        let components = folder.split(separator: "/").map(String.init)
+        for depth in 0...components.count {
+            if depth > 0 { directory += "/" + components[depth - 1] }
+            for name in RecipeCascade.fileNames {
+                var status = stat()
+                guard lstat(directory + "/" + name, &status) == 0 else { continue }
+                signature.append(
+                    "\(directory)/\(name):\(status.st_ino):\(status.st_size):\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
+                )
+            }
+        }
+        return signature
     }
 
     /// Intake rules of `folder`: the configuration's defaults under the recipes' `intake:` keys.

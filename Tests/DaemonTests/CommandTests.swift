@@ -105,8 +105,27 @@ struct CommandTests {
         })
         let text = try DaemonHarness.runCommand(["status", "--config", daemon.configPath])
         await daemon.stop()
+        let afterStop = try DaemonHarness.runCommand(["status", "--config", daemon.configPath])
 
         #expect(text.status == 0)
-        #expect(text.stdout.contains("test"))
+        #expect(text.stdout.contains("succeeded 1"))
+        #expect(text.stdout.contains("watch test " + daemon.inbox))
+        #expect(afterStop.status == 3)
+        #expect(afterStop.stderr.hasPrefix("kontextd status: the daemon is not running;"), "\(afterStop.stderr)")
+    }
+
+    @Test func checkRejectsOutboxLinkedIntoInbox() async throws {
+        let daemon = try DaemonHarness()
+        try FileManager.default.createDirectory(atPath: daemon.inbox + "/out", withIntermediateDirectories: true)
+        try FileManager.default.removeItem(atPath: daemon.outbox)
+        try FileManager.default.createSymbolicLink(atPath: daemon.outbox, withDestinationPath: daemon.inbox + "/out")
+
+        let check = try DaemonHarness.runCommand(["check", "--config", daemon.configPath])
+        let run = try DaemonHarness.runCommand(["run", "--config", daemon.configPath])
+
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("the outbox folder '\(daemon.inbox)/out' is inside the inbox"), "\(check.stdout)")
+        #expect(run.status == 78)
+        #expect(run.stderr.contains("is inside the inbox"), "\(run.stderr)")
     }
 }

@@ -202,6 +202,42 @@ struct EditPipelineTests {
         #expect(result.failure?.message == "e.yaml: error: path '../../etc/shadow' leaves the inbox; name files relative to the sidecar, inside the inbox")
     }
 
+    @Test func alphaMaskFillBecomesOpaque() async throws {
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        var rgba = Image(width: 96, height: 64, layout: .rgba, filledWith: 200)
+        for y in 20..<40 {
+            for x in 30..<60 {
+                rgba.pixels[(y * 96 + x) * 4 + 3] = 0
+            }
+        }
+        try folder.write(try ImageEncoder.encode(rgba, options: EncodeOptions(format: .png)), as: "a.png")
+        try folder.write("mask: alpha\n", as: "a.yaml")
+        let job = JobInput(id: "j12", directory: folder.directory, imageName: "a.png", sidecarName: "a.yaml", watch: "t", folder: "")
+
+        let result = await Fixtures.makePipeline([PaintBackend()]).run(job, recipe: Instruction(), recipeFiles: [])
+
+        #expect(result.failure == nil)
+        let output = try ImageDecoder.decode(try #require(result.outputs.first).bytes).image
+        #expect(output.layout == .rgba)
+        let hole = (30 * 96 + 45) * 4
+        #expect(Array(output.pixels[hole..<hole + 4]) == [255, 0, 0, 255])
+        let outside = (5 * 96 + 5) * 4
+        #expect(Array(output.pixels[outside..<outside + 4]) == [200, 200, 200, 200])
+    }
+
+    @Test func namedBackendMustExistWithoutEdit() async throws {
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        try folder.write(try Fixtures.gradientPNG(width: 32, height: 32), as: "n.png")
+        try folder.write("backend: nope\n", as: "n.yaml")
+        let job = JobInput(id: "j13", directory: folder.directory, imageName: "n.png", sidecarName: "n.yaml", watch: "t", folder: "")
+
+        let result = await Fixtures.makePipeline([PaintBackend()]).run(job, recipe: Instruction(), recipeFiles: [])
+
+        #expect(result.failure?.message.hasPrefix("backend 'nope' is not configured") == true)
+    }
+
     @Test func jobLogRecordsInputsAndTimings() async throws {
         let folder = try JobFolder()
         defer { folder.remove() }

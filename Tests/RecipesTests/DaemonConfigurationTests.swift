@@ -86,6 +86,23 @@ struct DaemonConfigurationTests {
         #expect(configuration.defaultBackend == "comfy")
     }
 
+    @Test func exampleComfyUIBlockParses() throws {
+        let example = try String(contentsOfFile: exampleFolder + "/kontextd.yaml", encoding: .utf8)
+        var lines: [String] = []
+        var inBlock = false
+        for line in example.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("  # - name: comfy") { inBlock = true }
+            if inBlock && !line.hasPrefix("  # ") { inBlock = false }
+            lines.append(inBlock ? "  " + line.dropFirst(4) : line)
+        }
+
+        let configuration = try DaemonConfiguration.parse(Array(lines.joined(separator: "\n").utf8), fileName: "kontextd.yaml")
+
+        let comfy = try #require(configuration.backend(named: "comfy"))
+        #expect(comfy.comfyUI?.servers.map(\.address) == ["127.0.0.1:8188", "127.0.0.1:8189"])
+        #expect(comfy.comfyUI?.models.vae == "ae.safetensors")
+    }
+
     @Test func pathsAreNormalized() throws {
         let configuration = try parse(
             "watches:\n  - {name: a, inbox: /srv/in/, outbox: /srv/x/../out, failed: /f, state: /s}\n"
