@@ -49,78 +49,14 @@ enum ResampleConvolution {
         height < input.height && 2 * width - height > 2 * input.width - input.height
     }
 
+    /// The rounding term every fixed-point sum starts from: one half in fixed point.
+    static let roundingHalf: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
+
     /// Converts a fixed-point sum into a byte, as Pillow's `clip8`.
     @inline(__always)
     static func clip(_ sum: Int32) -> UInt8 {
         let value = sum >> ResampleCoefficients.precisionBits
         return UInt8(clamping: value)
-    }
-
-    static func horizontalPass(
-        _ input: Raster,
-        rows: Range<Int>,
-        coefficients table: ResampleCoefficients,
-        width: Int
-    ) -> Raster {
-        let channels = input.channels
-        var output = [UInt8](repeating: 0, count: width * rows.count * channels)
-        let inputRowBytes = input.width * channels
-        let outputRowBytes = width * channels
-
-        withRowAccess(input.pixels, table.coefficients, &output) { source, weights, destination in
-            forEachRowChunk(rows.count) { chunk in
-                for row in chunk {
-                    filterRow(
-                        source.address + (rows.lowerBound + row) * inputRowBytes,
-                        into: destination.address + row * outputRowBytes,
-                        channels: channels,
-                        table: table,
-                        weights: weights.address
-                    )
-                }
-            }
-        }
-        return Raster(width: width, height: rows.count, channels: channels, pixels: output)
-    }
-
-    @inline(__always)
-    private static func filterRow(
-        _ source: UnsafePointer<UInt8>,
-        into destination: UnsafeMutablePointer<UInt8>,
-        channels: Int,
-        table: ResampleCoefficients,
-        weights: UnsafePointer<Int32>
-    ) {
-        switch channels {
-        case 1: filterRow(source, into: destination, lanes: 1, table: table, weights: weights)
-        case 2: filterRow(source, into: destination, lanes: 2, table: table, weights: weights)
-        case 3: filterRow(source, into: destination, lanes: 3, table: table, weights: weights)
-        default: filterRow(source, into: destination, lanes: 4, table: table, weights: weights)
-        }
-    }
-
-    /// Filters one row; `lanes` is a literal at every call site so each copy is specialised.
-    @inline(__always)
-    private static func filterRow(
-        _ source: UnsafePointer<UInt8>,
-        into destination: UnsafeMutablePointer<UInt8>,
-        lanes: Int,
-        table: ResampleCoefficients,
-        weights: UnsafePointer<Int32>
-    ) {
-        let half: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
-        for x in 0..<table.starts.count {
-            let start = table.starts[x]
-            let kernel = weights + x * table.taps
-            var sum = SIMD4<Int32>(repeating: half)
-            for tap in 0..<table.counts[x] {
-                let pixel = source + (start + tap) * lanes
-                var value = SIMD4<Int32>.zero
-                for lane in 0..<lanes { value[lane] = Int32(pixel[lane]) }
-                sum &+= value &* kernel[tap]
-            }
-            for lane in 0..<lanes { destination[x * lanes + lane] = clip(sum[lane]) }
-        }
     }
 
     static func verticalPass(
@@ -131,23 +67,19 @@ enum ResampleConvolution {
     ) -> Raster {
         let rowBytes = input.width * input.channels
         var output = [UInt8](repeating: 0, count: rowBytes * height)
-        let half: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
 
         withRowAccess(input.pixels, table.coefficients, &output) { source, weights, destination in
             forEachRowChunk(height) { chunk in
-                var sums = [Int32](repeating: 0, count: rowBytes)
-                sums.withUnsafeMutableBufferPointer { sums in
-                    for row in chunk {
-                        for i in 0..<rowBytes { sums[i] = half }
-                        let kernel = weights.address + row * table.taps
-                        for tap in 0..<table.counts[row] {
-                            let sourceRow = source.address + (rowStarts[row] + tap) * rowBytes
-                            let weight = kernel[tap]
-                            for i in 0..<rowBytes { sums[i] &+= Int32(sourceRow[i]) &* weight }
-                        }
-                        let destinationRow = destination.address + row * rowBytes
-                        for i in 0..<rowBytes { destinationRow[i] = clip(sums[i]) }
-                    }
+                for row in chunk {
+                    // Safe: the table keeps rows rowStarts[row] ..< rowStarts[row] + counts[row] inside the input.
+                    ResampleKernel.filterRows(
+                        source.address + rowStarts[row] * rowBytes,
+                        rowStride: rowBytes,
+                        count: table.counts[row],
+                        weights: weights.address + row * table.taps,
+                        into: destination.address + row * rowBytes,
+                        length: rowBytes
+                    )
                 }
             }
         }
