@@ -1,109 +1,113 @@
 extension ResampleConvolution {
-    /// Rows filtered together by the horizontal pass.
-    static let bandHeight = 16
-
-    /// Filters `rows` of the input along x, writing `width` columns per row.
-    ///
-    /// A horizontal filter has a different source window for every output column, which defeats
-    /// vectorising along a row. So the pass transposes bands of `bandHeight` rows, so that the
-    /// `bandHeight` values of one channel and one column lie next to each other. Then it filters the
-    /// band with the row kernel of the vertical pass and transposes the result back.
-    static func horizontalPass(
-        _ input: Raster,
-        rows: Range<Int>,
-        coefficients table: ResampleCoefficients,
-        width: Int
-    ) -> Raster {
-        let channels = input.channels
-        var output = [UInt8](repeating: 0, count: width * rows.count * channels)
-        let inputRowBytes = input.width * channels
-        let outputRowBytes = width * channels
-        let bandCount = (rows.count + bandHeight - 1) / bandHeight
-
-        withRowAccess(input.pixels, table.coefficients, &output) { source, weights, destination in
-            forEachRowChunk(bandCount) { bands in
-                var columns = [UInt8](repeating: 0, count: inputRowBytes * bandHeight)
-                var filtered = [UInt8](repeating: 0, count: outputRowBytes * bandHeight)
-                for band in bands {
-                    let firstRow = band * bandHeight
-                    let rowCount = min(bandHeight, rows.count - firstRow)
-                    transposeBand(
-                        source.address + (rows.lowerBound + firstRow) * inputRowBytes,
-                        rowBytes: inputRowBytes,
-                        rowCount: rowCount,
-                        into: &columns
-                    )
-                    filterBand(columns, channels: channels, table: table, weights: weights.address, into: &filtered)
-                    untransposeBand(
-                        filtered,
-                        into: destination.address + firstRow * outputRowBytes,
-                        rowBytes: outputRowBytes,
-                        rowCount: rowCount
-                    )
-                }
-            }
-        }
-        return Raster(width: width, height: rows.count, channels: channels, pixels: output)
-    }
-
     /// Copies `rowCount` rows into `columns` so that byte `i` of row `r` lands at `i * bandHeight + r`.
     ///
     /// A band shorter than `bandHeight` repeats its last row, so every vector of the kernel is defined.
-    private static func transposeBand(
+    static func transposeBand(
         _ source: UnsafePointer<UInt8>,
         rowBytes: Int,
         rowCount: Int,
         into columns: inout [UInt8]
     ) {
         columns.withUnsafeMutableBufferPointer { columns in
+            // `horizontalPass` allocates `rowBytes * bandHeight` bytes, so the base address exists.
+            guard let base = columns.baseAddress else { return }
+            var index = 0
+            if rowCount == bandHeight {
+                while index + ByteTile.size <= rowBytes {
+                    // Safe: the 16 rows have `rowBytes` bytes each, and `columns` has 16 bytes per index.
+                    var tile = ByteTile(source + index, rowStride: rowBytes)
+                    tile.transpose()
+                    tile.store(base + index * bandHeight, rowStride: bandHeight)
+                    index += ByteTile.size
+                }
+            }
             for row in 0..<bandHeight {
                 // Safe: the caller passes `rowCount` readable rows of `rowBytes` bytes each.
                 let sourceRow = source + min(row, rowCount - 1) * rowBytes
-                for index in 0..<rowBytes { columns[index * bandHeight + row] = sourceRow[index] }
-            }
-        }
-    }
-
-    /// Filters a transposed band: each output column reads its window of whole source columns.
-    private static func filterBand(
-        _ columns: [UInt8],
-        channels: Int,
-        table: ResampleCoefficients,
-        weights: UnsafePointer<Int32>,
-        into filtered: inout [UInt8]
-    ) {
-        let columnBytes = channels * bandHeight
-        columns.withUnsafeBufferPointer { columns in
-            filtered.withUnsafeMutableBufferPointer { filtered in
-                // Both buffers were allocated non-empty by `horizontalPass`.
-                guard let source = columns.baseAddress, let destination = filtered.baseAddress else { return }
-                for column in 0..<table.starts.count {
-                    // Safe: the table keeps every source window inside the input width.
-                    ResampleKernel.filterRows(
-                        source + table.starts[column] * columnBytes,
-                        rowStride: columnBytes,
-                        count: table.counts[column],
-                        weights: weights + column * table.taps,
-                        into: destination + column * columnBytes,
-                        length: columnBytes
-                    )
-                }
+                for column in index..<rowBytes { columns[column * bandHeight + row] = sourceRow[column] }
             }
         }
     }
 
     /// Writes the first `rowCount` rows of a transposed band back as rows of `rowBytes` bytes.
-    private static func untransposeBand(
+    static func untransposeBand(
         _ filtered: [UInt8],
         into destination: UnsafeMutablePointer<UInt8>,
         rowBytes: Int,
         rowCount: Int
     ) {
         filtered.withUnsafeBufferPointer { filtered in
+            // `horizontalPass` allocates `rowBytes * bandHeight` bytes, so the base address exists.
+            guard let base = filtered.baseAddress else { return }
+            var index = 0
+            if rowCount == bandHeight {
+                while index + ByteTile.size <= rowBytes {
+                    // Safe: `filtered` has 16 bytes per index, and the caller owns 16 rows of `rowBytes`.
+                    var tile = ByteTile(base + index * bandHeight, rowStride: bandHeight)
+                    tile.transpose()
+                    tile.store(destination + index, rowStride: rowBytes)
+                    index += ByteTile.size
+                }
+            }
             for row in 0..<rowCount {
                 // Safe: the caller owns `rowCount` writable rows of `rowBytes` bytes at `destination`.
                 let destinationRow = destination + row * rowBytes
-                for index in 0..<rowBytes { destinationRow[index] = filtered[index * bandHeight + row] }
+                for column in index..<rowBytes { destinationRow[column] = filtered[column * bandHeight + row] }
+            }
+        }
+    }
+}
+
+/// A 16 × 16 block of bytes held in vector registers, for transposing bands of rows.
+struct ByteTile {
+    typealias Row = SIMD16<UInt8>
+
+    static let size = 16
+
+    var rows: (Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row)
+
+    /// Loads 16 rows of 16 bytes; the caller guarantees they are readable.
+    @inline(__always)
+    init(_ source: UnsafePointer<UInt8>, rowStride: Int) {
+        func row(_ index: Int) -> Row { UnsafeRawPointer(source + index * rowStride).loadUnaligned(as: Row.self) }
+        rows = (
+            row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7),
+            row(8), row(9), row(10), row(11), row(12), row(13), row(14), row(15)
+        )
+    }
+
+    /// Transposes the block with four perfect unshuffles.
+    ///
+    /// Byte `(row, column)` sits at bit index `row << 4 | column` of the 256 bytes. One unshuffle (all
+    /// even bytes first, then all odd ones) rotates that 8-bit index right by one bit. Four of them
+    /// swap the row and column nibbles. Each unshuffle is a mask and a pack per vector on SSE2.
+    @inline(__always)
+    mutating func transpose() {
+        for _ in 0..<4 { unshuffle() }
+    }
+
+    @inline(__always)
+    private mutating func unshuffle() {
+        func pair(_ low: Row, _ high: Row) -> SIMD32<UInt8> { SIMD32(lowHalf: low, highHalf: high) }
+        let r = rows
+        let p = (
+            pair(r.0, r.1), pair(r.2, r.3), pair(r.4, r.5), pair(r.6, r.7),
+            pair(r.8, r.9), pair(r.10, r.11), pair(r.12, r.13), pair(r.14, r.15)
+        )
+        rows = (
+            p.0.evenHalf, p.1.evenHalf, p.2.evenHalf, p.3.evenHalf, p.4.evenHalf, p.5.evenHalf, p.6.evenHalf,
+            p.7.evenHalf, p.0.oddHalf, p.1.oddHalf, p.2.oddHalf, p.3.oddHalf, p.4.oddHalf, p.5.oddHalf,
+            p.6.oddHalf, p.7.oddHalf
+        )
+    }
+
+    /// Stores the 16 rows; the caller guarantees they are writable.
+    @inline(__always)
+    func store(_ destination: UnsafeMutablePointer<UInt8>, rowStride: Int) {
+        withUnsafeBytes(of: rows) { bytes in
+            for index in 0..<Self.size {
+                let row = bytes.loadUnaligned(fromByteOffset: index * Self.size, as: Row.self)
+                UnsafeMutableRawPointer(destination + index * rowStride).storeBytes(of: row, as: Row.self)
             }
         }
     }
