@@ -53,14 +53,42 @@ enum ResampleKernel {
             let high = SIMD16<Int32>(repeating: Int32(Int16(truncatingIfNeeded: weight >> 15)))
             // Safe: the caller guarantees `vectorWidth` readable bytes at this offset of every row.
             let bytes = UnsafeRawPointer(source + tap * rowStride).loadUnaligned(as: SIMD16<UInt8>.self)
-            let pixels = SIMD16<Int32>(truncatingIfNeeded: bytes)
+            let pixels = widen(bytes)
             lowSums &+= pixels &* low
             highSums &+= pixels &* high
         }
         let sums = (highSums &<< 15) &+ lowSums &+ ResampleConvolution.roundingHalf
-        let values = (sums &>> ResampleCoefficients.precisionBits)
-            .clamped(lowerBound: .zero, upperBound: SIMD16(repeating: 255))
+        let values = clampToByte(sums &>> ResampleCoefficients.precisionBits)
         // Safe: the caller guarantees `vectorWidth` writable bytes at `destination`.
-        UnsafeMutableRawPointer(destination).storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: values), as: SIMD16<UInt8>.self)
+        UnsafeMutableRawPointer(destination).storeBytes(of: narrow(values), as: SIMD16<UInt8>.self)
+    }
+
+    // The element loops below replace `init(truncatingIfNeeded:)` and `clamped(lowerBound:upperBound:)`,
+    // which the compiler left as calls here (seen with perf, Swift 6.3); LLVM vectorises the loops.
+
+    /// Zero-extends 16 bytes to 32-bit lanes.
+    @inline(__always)
+    static func widen(_ bytes: SIMD16<UInt8>) -> SIMD16<Int32> {
+        var result = SIMD16<Int32>()
+        for lane in 0..<16 { result[lane] = Int32(bytes[lane]) }
+        return result
+    }
+
+    /// Keeps the low byte of each lane.
+    @inline(__always)
+    static func narrow<Lane: FixedWidthInteger>(_ lanes: SIMD16<Lane>) -> SIMD16<UInt8> {
+        var result = SIMD16<UInt8>()
+        for lane in 0..<16 { result[lane] = UInt8(truncatingIfNeeded: lanes[lane]) }
+        return result
+    }
+
+    /// Clamps each lane to 0...255 so that its low byte is the clamped value.
+    ///
+    /// Negative lanes become 0 and lanes above 255 become all ones, whose low byte is 255. Only lanes
+    /// below `Int32.min + 256` would wrap; shifted fixed-point sums stay within a few hundred of 0...255.
+    @inline(__always)
+    static func clampToByte(_ values: SIMD16<Int32>) -> SIMD16<Int32> {
+        let nonNegative = values & ~(values &>> 31)
+        return nonNegative | ((255 &- values) &>> 31)
     }
 }
