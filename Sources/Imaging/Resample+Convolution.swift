@@ -5,12 +5,32 @@ import Dispatch
 /// The horizontal pass runs first and writes 8-bit intermediate rows, then the vertical pass reads
 /// them, exactly as Pillow's `ImagingResampleInner` does, so rounding matches Pillow step by step.
 enum ResampleConvolution {
-    /// A plain interleaved 8-bit raster.
+    /// An interleaved 8-bit raster, or a rectangular window of a larger one.
+    ///
+    /// Row `y` of the raster starts at `pixels[origin + y * rowStride]`. A window lets the resize read
+    /// a crop in place instead of copying it first.
     struct Raster {
         var width: Int
         var height: Int
         var channels: Int
         var pixels: [UInt8]
+        var origin: Int
+        var rowStride: Int
+
+        /// Wraps `pixels` as a compact `width` × `height` raster with no row padding.
+        init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+            self.init(window: (0, 0, width, height), of: pixels, width: width, channels: channels)
+        }
+
+        /// Wraps the `window` of a compact raster that is `width` pixels wide.
+        init(window: (x: Int, y: Int, width: Int, height: Int), of pixels: [UInt8], width: Int, channels: Int) {
+            self.width = window.width
+            self.height = window.height
+            self.channels = channels
+            self.pixels = pixels
+            self.rowStride = width * channels
+            self.origin = window.y * rowStride + window.x * channels
+        }
     }
 
     static func resize(_ input: Raster, width: Int, height: Int, filter: ResampleFilter) -> Raster {
@@ -66,6 +86,8 @@ enum ResampleConvolution {
         height: Int
     ) -> Raster {
         let rowBytes = input.width * input.channels
+        let inputStride = input.rowStride
+        let origin = input.origin
         var output = [UInt8](repeating: 0, count: rowBytes * height)
 
         withRowAccess(input.pixels, table.coefficients, &output) { source, weights, destination in
@@ -73,8 +95,8 @@ enum ResampleConvolution {
                 for row in chunk {
                     // Safe: the table keeps rows rowStarts[row] ..< rowStarts[row] + counts[row] inside the input.
                     ResampleKernel.filterRows(
-                        source.address + rowStarts[row] * rowBytes,
-                        rowStride: rowBytes,
+                        source.address + origin + rowStarts[row] * inputStride,
+                        rowStride: inputStride,
                         count: table.counts[row],
                         weights: weights.address + row * table.taps,
                         into: destination.address + row * rowBytes,

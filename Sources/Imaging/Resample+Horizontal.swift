@@ -17,6 +17,8 @@ extension ResampleConvolution {
         let channels = input.channels
         var output = [UInt8](repeating: 0, count: width * rows.count * channels)
         let inputRowBytes = input.width * channels
+        let inputStride = input.rowStride
+        let origin = input.origin
         let outputRowBytes = width * channels
         let bandCount = (rows.count + bandHeight - 1) / bandHeight
 
@@ -28,8 +30,9 @@ extension ResampleConvolution {
                     let firstRow = band * bandHeight
                     let rowCount = min(bandHeight, rows.count - firstRow)
                     transposeBand(
-                        source.address + (rows.lowerBound + firstRow) * inputRowBytes,
+                        source.address + origin + (rows.lowerBound + firstRow) * inputStride,
                         rowBytes: inputRowBytes,
+                        rowStride: inputStride,
                         rowCount: rowCount,
                         into: &columns
                     )

@@ -1,10 +1,12 @@
 extension ResampleConvolution {
     /// Copies `rowCount` rows into `columns` so that byte `i` of row `r` lands at `i * bandHeight + r`.
     ///
-    /// A band shorter than `bandHeight` repeats its last row, so every vector of the kernel is defined.
+    /// Rows start `rowStride` bytes apart in `source`. A band shorter than `bandHeight` repeats its last
+    /// row, so every vector of the kernel is defined.
     static func transposeBand(
         _ source: UnsafePointer<UInt8>,
         rowBytes: Int,
+        rowStride: Int,
         rowCount: Int,
         into columns: inout [UInt8]
     ) {
@@ -15,7 +17,7 @@ extension ResampleConvolution {
             if rowCount == bandHeight {
                 while index + ByteTile.size <= rowBytes {
                     // Safe: the 16 rows have `rowBytes` bytes each, and `columns` has 16 bytes per index.
-                    var tile = ByteTile(source + index, rowStride: rowBytes)
+                    var tile = ByteTile(source + index, rowStride: rowStride)
                     tile.transpose()
                     tile.store(base + index * bandHeight, rowStride: bandHeight)
                     index += ByteTile.size
@@ -23,7 +25,7 @@ extension ResampleConvolution {
             }
             for row in 0..<bandHeight {
                 // Safe: the caller passes `rowCount` readable rows of `rowBytes` bytes each.
-                let sourceRow = source + min(row, rowCount - 1) * rowBytes
+                let sourceRow = source + min(row, rowCount - 1) * rowStride
                 for column in index..<rowBytes { columns[column * bandHeight + row] = sourceRow[column] }
             }
         }
