@@ -11,8 +11,8 @@ enum ResampleKernel {
 
     /// Writes `destination[i] = clip(Σ weights[tap] * source[tap * rowStride + i])` for `i < length`.
     ///
-    /// `source` points at the first of `count` rows, each `rowStride` bytes apart and at least
-    /// `length` bytes long; the caller guarantees those rows and `weights[0..<count]` are readable.
+    /// `source` points at the first of `count` rows, each `rowStride` bytes apart and at least `length`
+    /// bytes long. The caller guarantees that those rows and `weights[0..<count]` are readable.
     @inline(__always)
     static func filterRows(
         _ source: UnsafePointer<UInt8>,
@@ -63,8 +63,9 @@ enum ResampleKernel {
         UnsafeMutableRawPointer(destination).storeBytes(of: narrow(values), as: SIMD16<UInt8>.self)
     }
 
-    // The element loops below replace `init(truncatingIfNeeded:)` and `clamped(lowerBound:upperBound:)`,
-    // which the compiler left as calls here (seen with perf, Swift 6.3); LLVM vectorises the loops.
+    // The element loops below replace `init(truncatingIfNeeded:)` and `clamped(lowerBound:upperBound:)`.
+    // Swift 6.3 left those as out-of-line calls in this kernel (seen with perf), while LLVM vectorises
+    // the loops.
 
     /// Zero-extends 16 bytes to 32-bit lanes.
     @inline(__always)

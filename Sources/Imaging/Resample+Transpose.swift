@@ -68,7 +68,7 @@ struct ByteTile {
 
     var rows: (Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row, Row)
 
-    /// Loads 16 rows of 16 bytes; the caller guarantees they are readable.
+    /// Loads 16 rows of 16 bytes, which the caller guarantees are readable.
     @inline(__always)
     init(_ source: UnsafePointer<UInt8>, rowStride: Int) {
         func row(_ index: Int) -> Row { UnsafeRawPointer(source + index * rowStride).loadUnaligned(as: Row.self) }
@@ -92,20 +92,20 @@ struct ByteTile {
     private mutating func unshuffle() {
         func pair(_ low: Row, _ high: Row) -> SIMD32<UInt8> { SIMD32(lowHalf: low, highHalf: high) }
         let r = rows
-        let p = (
+        let pairs = (
             pair(r.0, r.1), pair(r.2, r.3), pair(r.4, r.5), pair(r.6, r.7),
             pair(r.8, r.9), pair(r.10, r.11), pair(r.12, r.13), pair(r.14, r.15)
         )
         rows = (
-            Self.evenBytes(p.0), Self.evenBytes(p.1), Self.evenBytes(p.2), Self.evenBytes(p.3),
-            Self.evenBytes(p.4), Self.evenBytes(p.5), Self.evenBytes(p.6), Self.evenBytes(p.7),
-            Self.oddBytes(p.0), Self.oddBytes(p.1), Self.oddBytes(p.2), Self.oddBytes(p.3),
-            Self.oddBytes(p.4), Self.oddBytes(p.5), Self.oddBytes(p.6), Self.oddBytes(p.7)
+            Self.evenBytes(pairs.0), Self.evenBytes(pairs.1), Self.evenBytes(pairs.2), Self.evenBytes(pairs.3),
+            Self.evenBytes(pairs.4), Self.evenBytes(pairs.5), Self.evenBytes(pairs.6), Self.evenBytes(pairs.7),
+            Self.oddBytes(pairs.0), Self.oddBytes(pairs.1), Self.oddBytes(pairs.2), Self.oddBytes(pairs.3),
+            Self.oddBytes(pairs.4), Self.oddBytes(pairs.5), Self.oddBytes(pairs.6), Self.oddBytes(pairs.7)
         )
     }
 
-    // The standard library's `evenHalf` and `oddHalf` were left as calls inside the resize passes
-    // (seen with perf, Swift 6.3), so these spell out the same selection on 16-bit lanes.
+    // Swift 6.3 left the standard library's `evenHalf` and `oddHalf` as out-of-line calls in the
+    // resize passes (seen with perf), so these spell out the same selection on 16-bit lanes.
     @inline(__always)
     private static func evenBytes(_ pair: SIMD32<UInt8>) -> Row {
         ResampleKernel.narrow(unsafeBitCast(pair, to: SIMD16<UInt16>.self))
@@ -116,7 +116,7 @@ struct ByteTile {
         ResampleKernel.narrow(unsafeBitCast(pair, to: SIMD16<UInt16>.self) &>> 8)
     }
 
-    /// Stores the 16 rows; the caller guarantees they are writable.
+    /// Stores the 16 rows, which the caller guarantees are writable.
     @inline(__always)
     func store(_ destination: UnsafeMutablePointer<UInt8>, rowStride: Int) {
         withUnsafeBytes(of: rows) { bytes in
