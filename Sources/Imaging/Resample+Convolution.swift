@@ -5,12 +5,32 @@ import Dispatch
 /// The horizontal pass runs first and writes 8-bit intermediate rows, then the vertical pass reads
 /// them, exactly as Pillow's `ImagingResampleInner` does, so rounding matches Pillow step by step.
 enum ResampleConvolution {
-    /// A plain interleaved 8-bit raster.
+    /// An interleaved 8-bit raster, or a rectangular window of a larger one.
+    ///
+    /// Row `y` of the raster starts at `pixels[origin + y * rowStride]`. A window lets the resize read
+    /// a crop in place instead of copying it first.
     struct Raster {
         var width: Int
         var height: Int
         var channels: Int
         var pixels: [UInt8]
+        var origin: Int
+        var rowStride: Int
+
+        /// Wraps `pixels` as a compact `width` × `height` raster with no row padding.
+        init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+            self.init(window: (0, 0, width, height), of: pixels, width: width, channels: channels)
+        }
+
+        /// Wraps the `window` of a compact raster that is `width` pixels wide.
+        init(window: (x: Int, y: Int, width: Int, height: Int), of pixels: [UInt8], width: Int, channels: Int) {
+            self.width = window.width
+            self.height = window.height
+            self.channels = channels
+            self.pixels = pixels
+            self.rowStride = width * channels
+            self.origin = window.y * rowStride + window.x * channels
+        }
     }
 
     static func resize(_ input: Raster, width: Int, height: Int, filter: ResampleFilter) -> Raster {
@@ -49,78 +69,14 @@ enum ResampleConvolution {
         height < input.height && 2 * width - height > 2 * input.width - input.height
     }
 
+    /// The rounding term every fixed-point sum starts from: one half in fixed point.
+    static let roundingHalf: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
+
     /// Converts a fixed-point sum into a byte, as Pillow's `clip8`.
     @inline(__always)
     static func clip(_ sum: Int32) -> UInt8 {
         let value = sum >> ResampleCoefficients.precisionBits
         return UInt8(clamping: value)
-    }
-
-    static func horizontalPass(
-        _ input: Raster,
-        rows: Range<Int>,
-        coefficients table: ResampleCoefficients,
-        width: Int
-    ) -> Raster {
-        let channels = input.channels
-        var output = [UInt8](repeating: 0, count: width * rows.count * channels)
-        let inputRowBytes = input.width * channels
-        let outputRowBytes = width * channels
-
-        withRowAccess(input.pixels, table.coefficients, &output) { source, weights, destination in
-            forEachRowChunk(rows.count) { chunk in
-                for row in chunk {
-                    filterRow(
-                        source.address + (rows.lowerBound + row) * inputRowBytes,
-                        into: destination.address + row * outputRowBytes,
-                        channels: channels,
-                        table: table,
-                        weights: weights.address
-                    )
-                }
-            }
-        }
-        return Raster(width: width, height: rows.count, channels: channels, pixels: output)
-    }
-
-    @inline(__always)
-    private static func filterRow(
-        _ source: UnsafePointer<UInt8>,
-        into destination: UnsafeMutablePointer<UInt8>,
-        channels: Int,
-        table: ResampleCoefficients,
-        weights: UnsafePointer<Int32>
-    ) {
-        switch channels {
-        case 1: filterRow(source, into: destination, lanes: 1, table: table, weights: weights)
-        case 2: filterRow(source, into: destination, lanes: 2, table: table, weights: weights)
-        case 3: filterRow(source, into: destination, lanes: 3, table: table, weights: weights)
-        default: filterRow(source, into: destination, lanes: 4, table: table, weights: weights)
-        }
-    }
-
-    /// Filters one row; `lanes` is a literal at every call site so each copy is specialised.
-    @inline(__always)
-    private static func filterRow(
-        _ source: UnsafePointer<UInt8>,
-        into destination: UnsafeMutablePointer<UInt8>,
-        lanes: Int,
-        table: ResampleCoefficients,
-        weights: UnsafePointer<Int32>
-    ) {
-        let half: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
-        for x in 0..<table.starts.count {
-            let start = table.starts[x]
-            let kernel = weights + x * table.taps
-            var sum = SIMD4<Int32>(repeating: half)
-            for tap in 0..<table.counts[x] {
-                let pixel = source + (start + tap) * lanes
-                var value = SIMD4<Int32>.zero
-                for lane in 0..<lanes { value[lane] = Int32(pixel[lane]) }
-                sum &+= value &* kernel[tap]
-            }
-            for lane in 0..<lanes { destination[x * lanes + lane] = clip(sum[lane]) }
-        }
     }
 
     static func verticalPass(
@@ -130,24 +86,22 @@ enum ResampleConvolution {
         height: Int
     ) -> Raster {
         let rowBytes = input.width * input.channels
+        let inputStride = input.rowStride
+        let origin = input.origin
         var output = [UInt8](repeating: 0, count: rowBytes * height)
-        let half: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
 
         withRowAccess(input.pixels, table.coefficients, &output) { source, weights, destination in
             forEachRowChunk(height) { chunk in
-                var sums = [Int32](repeating: 0, count: rowBytes)
-                sums.withUnsafeMutableBufferPointer { sums in
-                    for row in chunk {
-                        for i in 0..<rowBytes { sums[i] = half }
-                        let kernel = weights.address + row * table.taps
-                        for tap in 0..<table.counts[row] {
-                            let sourceRow = source.address + (rowStarts[row] + tap) * rowBytes
-                            let weight = kernel[tap]
-                            for i in 0..<rowBytes { sums[i] &+= Int32(sourceRow[i]) &* weight }
-                        }
-                        let destinationRow = destination.address + row * rowBytes
-                        for i in 0..<rowBytes { destinationRow[i] = clip(sums[i]) }
-                    }
+                for row in chunk {
+                    // Safe: the table keeps rows rowStarts[row] ..< rowStarts[row] + counts[row] inside the input.
+                    ResampleKernel.filterRows(
+                        source.address + origin + rowStarts[row] * inputStride,
+                        rowStride: inputStride,
+                        count: table.counts[row],
+                        weights: weights.address + row * table.taps,
+                        into: destination.address + row * rowBytes,
+                        length: rowBytes
+                    )
                 }
             }
         }

@@ -21,6 +21,34 @@ extension Image {
         if premultiplies { AlphaPremultiplication.unpremultiply(&raster.pixels, channels: layout.channels) }
         return Image(width: width, height: height, layout: layout, pixels: raster.pixels)
     }
+
+    /// Returns `region` of the image resampled to `width` × `height`, reading the region in place.
+    ///
+    /// The bytes equal those of `cropped(x:y:width:height:)` followed by `resized(width:height:filter:)`.
+    /// Without alpha this skips the copy of the region. Images with alpha, and a region that already
+    /// has the output size, still take the copy, because premultiplication rewrites the pixels.
+    public func resized(
+        region: (x: Int, y: Int, width: Int, height: Int),
+        width: Int,
+        height: Int,
+        filter: ResampleFilter = .lanczos3
+    ) -> Image {
+        precondition(width > 0 && height > 0, "A resize needs a positive width and height")
+        let copiesRegion =
+            (layout.hasAlpha && filter != .nearest) || (region.width == width && region.height == height)
+        if copiesRegion {
+            let crop = cropped(x: region.x, y: region.y, width: region.width, height: region.height)
+            return crop.resized(width: width, height: height, filter: filter)
+        }
+        precondition(
+            region.x >= 0 && region.y >= 0 && region.width > 0 && region.height > 0
+                && region.x + region.width <= self.width && region.y + region.height <= self.height,
+            "The region \(region.width)x\(region.height) at (\(region.x), \(region.y)) must lie inside the \(self.width)x\(self.height) image"
+        )
+        let window = ResampleConvolution.Raster(window: region, of: pixels, width: self.width, channels: layout.channels)
+        let resized = ResampleConvolution.resampled(window, width: width, height: height, filter: filter)
+        return Image(width: width, height: height, layout: layout, pixels: resized.pixels)
+    }
 }
 
 extension Mask {

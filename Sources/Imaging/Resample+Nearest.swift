@@ -23,7 +23,7 @@ extension ResampleConvolution {
 
         var index = 0
         for y in 0..<height {
-            let rowOffset = rows[y] * input.width * channels
+            let rowOffset = input.origin + rows[y] * input.rowStride
             for x in 0..<width {
                 let pixelOffset = rowOffset + columns[x] * channels
                 for channel in 0..<channels {
