@@ -4,9 +4,6 @@ extension Image {
     public func scaledToFill(width targetWidth: Int, height targetHeight: Int, filter: ResampleFilter = .lanczos3) -> Image {
         guard targetWidth != width || targetHeight != height else { return self }
         let region = KontextResolution.centerCrop(width: width, height: height, toAspectOf: (targetWidth, targetHeight))
-        let cropped = region.width == width && region.height == height
-            ? self
-            : self.cropped(x: region.x, y: region.y, width: region.width, height: region.height)
-        return cropped.resized(width: targetWidth, height: targetHeight, filter: filter)
+        return resized(region: region, width: targetWidth, height: targetHeight, filter: filter)
     }
 }

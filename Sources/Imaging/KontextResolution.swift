@@ -65,10 +65,6 @@ extension Image {
     public func kontextScaled() -> Image {
         let target = KontextResolution.nearest(width: width, height: height)
         let crop = KontextResolution.centerCrop(width: width, height: height, toAspectOf: target)
-        let centred =
-            crop.width == width && crop.height == height
-            ? self
-            : cropped(x: crop.x, y: crop.y, width: crop.width, height: crop.height)
-        return centred.resized(width: target.width, height: target.height, filter: .lanczos3)
+        return resized(region: crop, width: target.width, height: target.height, filter: .lanczos3)
     }
 }

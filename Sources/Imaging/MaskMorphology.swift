@@ -64,7 +64,8 @@ enum MaskMorphology {
         }
         var output = [UInt8](repeating: 0, count: mask.values.count)
 
-        ResampleConvolution.withRowAccess(mask.values, [UInt8](), &output) { source, _, destination in
+        // One unused weight: `withRowAccess` skips its body when any array is empty.
+        ResampleConvolution.withRowAccess(mask.values, [UInt8(0)], &output) { source, _, destination in
             ResampleConvolution.forEachRowChunk(height) { chunk in
                 var filter = RowMaxFilter(count: width, maxRadius: rowRadius)
                 for row in chunk {
