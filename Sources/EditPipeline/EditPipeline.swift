@@ -1,7 +1,7 @@
-public import Backends
+import Backends
 public import DaemonSupport
-public import Foundation
-public import Imaging
+import Foundation
+import Imaging
 public import Recipes
 
 /// The stages of one edit job, from the claimed files to encoded outputs and the job log.

@@ -1,6 +1,6 @@
 import DaemonSupport
 public import Recipes
-public import Foundation
+import Foundation
 
 /// Puts a finished job's results in the outbox, or its files in the failed folder, without ever
 /// leaving a partial file or losing an original.

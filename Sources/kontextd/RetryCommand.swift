@@ -77,8 +77,8 @@ struct FailedJobFolder {
         let files = FileManager.default.enumerator(atPath: path)?.allObjects.compactMap { $0 as? String } ?? []
         let payload = files.filter { name in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory)
-            return !isDirectory.boolValue && !Self.reportSuffixes.contains { name.hasSuffix($0) }
+            let exists = FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory)
+            return exists && !isDirectory.boolValue && !Self.reportSuffixes.contains { name.hasSuffix($0) }
         }
         let targets = payload.map { name in
             name.hasPrefix(".inbox/") ? inbox + "/" + name.dropFirst(".inbox/".count) : [inbox, inboxFolder, name].filter { !$0.isEmpty }.joined(separator: "/")

@@ -19,11 +19,11 @@ let status: Int32
 do {
     switch command {
     case "run":
-        status = await try RunCommand(rest).run(logger: logger)
+        status = try await RunCommand(rest).run(logger: logger)
     case "check":
         status = try CheckCommand(rest).run()
     case "edit":
-        status = await try EditCommand(rest).run(logger: logger)
+        status = try await EditCommand(rest).run(logger: logger)
     case "status":
         status = try StatusCommand(rest).run()
     case "retry":

@@ -91,7 +91,9 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     func start(journal: Bool = false) throws {
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        guard FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: stderrPath])
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["run", "--config", configPath]

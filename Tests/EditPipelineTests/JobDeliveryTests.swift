@@ -35,8 +35,8 @@ struct JobDeliveryTests {
         (FileManager.default.enumerator(atPath: folder)?.allObjects.compactMap { $0 as? String } ?? [])
             .filter { path in
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &isDirectory)
-                return !isDirectory.boolValue
+                let exists = FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &isDirectory)
+                return exists && !isDirectory.boolValue
             }
             .sorted()
     }
