@@ -13,7 +13,7 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    /// Wakes the current wait, or the next one if nobody waits now.
+    /// Wakes the current wait, or the next one when no wait is in progress.
     func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {

@@ -2,9 +2,9 @@ extension DaemonConfiguration {
     /// Finds folders that overlap once symbolic links are resolved: an outbox, failed or state folder
     /// inside an inbox (the daemon would take its own files for jobs), or two watches on one inbox.
     ///
-    /// The configuration parser compares the paths as written; this check follows links, so it runs
-    /// on the folders as they are on disk (at start-up and in `kontextd check`). Folders that do not
-    /// exist yet are compared as written.
+    /// The configuration parser compares the paths as written. This check follows links, so it runs on
+    /// the folders as they are on disk, at start-up and in `kontextd check`. Folders that do not exist
+    /// yet are compared as written.
     public func physicalOverlaps() -> [String] {
         var problems: [String] = []
         let resolved = watches.map { watch in

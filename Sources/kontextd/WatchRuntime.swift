@@ -52,8 +52,8 @@ struct WatchRuntime: Sendable {
 /// A cache of the folder recipes of one inbox, checked against the recipe files on every lookup.
 ///
 /// An entry is reused only while every recipe file from the inbox root down to the folder has the
-/// same inode, size and modification time (a few `lstat` calls), so a recipe written or changed a
-/// moment before a job arrives is applied to that job.
+/// same inode, size and modification time, which costs a few `lstat` calls. So a recipe written or
+/// changed a moment before a job arrives is applied to that job.
 final class RecipeCache: Sendable {
     private struct Entry {
         var cascade: Result<RecipeCascade, RecipesError>
@@ -94,7 +94,7 @@ final class RecipeCache: Sendable {
         return cascade
     }
 
-    /// The identity of every recipe file that applies to `folder`, present or not.
+    /// Returns the path, inode, size and modification time of each recipe file from the inbox down to `folder`.
     private func recipeSignature(for folder: String) -> [String] {
         var directory = inbox
         var signature: [String] = []
