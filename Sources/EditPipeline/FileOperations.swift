@@ -14,7 +14,8 @@ struct FileOperationError: Error, CustomStringConvertible {
             + (code == ENOSPC ? "; free space on that file system, the job is retried" : "")
     }
 
-    /// Full disks, quotas and I/O hiccups pass; the job waits and tries again.
+    /// Full disks, quotas and I/O hiccups pass, so the job waits and tries again; others (a name
+    /// too long, no permission) need a person.
     var isTransient: Bool {
         [ENOSPC, EDQUOT, EIO, EAGAIN, ENFILE, EMFILE, ETIMEDOUT, EBUSY].contains(code)
     }
@@ -78,7 +79,8 @@ enum FileOperations {
 
     /// Replaces the file at `path` with `data` atomically and durably (temporary file, fsync, rename, directory fsync).
     static func writeDurably(_ data: Data, to path: String) throws(FileOperationError) {
-        let temporary = path + ".tmp-\(getpid())"
+        let folder = (path as NSString).deletingLastPathComponent
+        let temporary = folder + "/.kontextd-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
         try write([UInt8](data), to: temporary, exclusive: false)
         guard rename(temporary, path) == 0 else {
             let code = errno

@@ -83,13 +83,13 @@ extension Image {
     }
 
     /// This RGB image with the alpha channel of `original` (same size), so transparency survives an
-    /// edit. Where `filled` is set, alpha is raised to at least the mask's value.
+    /// edit. Every pixel that `filled` selects at all becomes opaque, because the edit painted it.
     func withAlpha(of original: Image, raisedBy filled: Mask? = nil) -> Image {
         let rgba = original.converted(to: .rgba)
         var pixels = converted(to: .rgba).pixels
         for pixel in 0..<(width * height) {
-            let alpha = rgba.pixels[pixel * 4 + 3]
-            pixels[pixel * 4 + 3] = max(alpha, filled?.values[pixel] ?? 0)
+            let selected = (filled?.values[pixel] ?? 0) > 0
+            pixels[pixel * 4 + 3] = selected ? 255 : rgba.pixels[pixel * 4 + 3]
         }
         return Image(width: width, height: height, layout: .rgba, pixels: pixels)
     }

@@ -113,7 +113,7 @@ public struct JobDelivery: Sendable {
             try disposeOfOriginals(plan, claimFolder: claimFolder)
             try FileOperations.removeTree(claimFolder)
         } catch {
-            throw JobFailure(stage: .deliver, message: "\(error)", isTransient: true)
+            throw JobFailure(stage: .deliver, message: "\(error)", isTransient: error.isTransient)
         }
     }
 
@@ -144,7 +144,7 @@ public struct JobDelivery: Sendable {
     /// Returns that folder.
     public func deliverFailure(_ result: PipelineResult, failure: JobFailure, job: JobInput) throws(JobFailure) -> String {
         let folder = Self.join(Self.join(watch.failed, job.folder), job.id)
-        let imageName = (job.imageName as NSString).lastPathComponent
+        let imageName = OutputNaming.shortened((job.imageName as NSString).lastPathComponent)
         do {
             try FileOperations.makeDirectories(folder)
             try FileOperations.writeDurably(

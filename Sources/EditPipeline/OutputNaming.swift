@@ -39,6 +39,24 @@ public struct OutputNaming: Sendable {
         while cleaned.hasPrefix(".") || cleaned.hasPrefix("-") {
             cleaned = "_" + cleaned.dropFirst()
         }
-        return cleaned.isEmpty ? "output" : cleaned
+        return shortened(cleaned.isEmpty ? "output" : cleaned)
+    }
+
+    /// The longest name the daemon writes, in UTF-8 bytes. File systems allow 255; the rest leaves
+    /// room for a version suffix (`-2`) and for the `.job.json` and `.error.txt` companions.
+    static let maxNameBytes = 200
+
+    /// `name` cut in its stem (never in the extension, never inside a character) to at most
+    /// `maxNameBytes` bytes.
+    static func shortened(_ name: String, maxBytes: Int = maxNameBytes) -> String {
+        guard name.utf8.count > maxBytes else { return name }
+        let stem = Self.stem(of: name)
+        let suffix = String(name.dropFirst(stem.count))
+        var kept = ""
+        for character in stem {
+            guard kept.utf8.count + character.utf8.count + suffix.utf8.count <= maxBytes else { break }
+            kept.append(character)
+        }
+        return kept + suffix
     }
 }

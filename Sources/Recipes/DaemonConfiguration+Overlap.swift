@@ -19,6 +19,15 @@ extension DaemonConfiguration {
                 )
             }
         }
+        if case .moveTo(let folder) = originals {
+            let target = Self.resolvedPath(folder)
+            for (watch, paths) in resolved where SidecarPaths.isInside(target, paths[0]) {
+                problems.append(
+                    "originals.move_to '\(target)' is inside the inbox '\(paths[0])' of watch '\(watch.name)' once "
+                        + "links are resolved, so kept originals would be processed again; move it out of the inbox"
+                )
+            }
+        }
         for firstIndex in resolved.indices {
             for secondIndex in resolved.indices where secondIndex > firstIndex {
                 let (first, firstPaths) = resolved[firstIndex]

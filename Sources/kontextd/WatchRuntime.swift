@@ -102,14 +102,21 @@ final class RecipeCache: Sendable {
         for depth in 0...components.count {
             if depth > 0 { directory += "/" + components[depth - 1] }
             for name in RecipeCascade.fileNames {
-                var status = stat()
-                guard lstat(directory + "/" + name, &status) == 0 else { continue }
+                // lstat sees the name itself (a link swapped for another); stat sees what it points to.
+                var link = stat()
+                guard lstat(directory + "/" + name, &link) == 0 else { continue }
+                var target = stat()
+                let targetFound = stat(directory + "/" + name, &target) == 0
                 signature.append(
-                    "\(directory)/\(name):\(status.st_ino):\(status.st_size):\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
+                    "\(directory)/\(name):\(Self.identity(link)):" + (targetFound ? Self.identity(target) : "dangling")
                 )
             }
         }
         return signature
+    }
+
+    private static func identity(_ status: stat) -> String {
+        "\(status.st_ino):\(status.st_size):\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
     }
 
     /// Intake rules of `folder`: the configuration's defaults under the recipes' `intake:` keys.

@@ -91,6 +91,26 @@ struct RecoveryTests {
         #expect(DaemonHarness.files(under: daemon.outbox).filter { $0.hasSuffix(".job.json") } == ["snap-2.job.json", "snap.job.json"])
     }
 
+    @Test func longFileNameIsDeliveredWithShortenedNames() async throws {
+        let daemon = try DaemonHarness(extraConfiguration: "retry:\n  attempts: 1\n  initial_delay: 1\n  max_delay: 1")
+        try daemon.start()
+        let stem = String(repeating: "y", count: 246)
+        let image = Image(width: 32, height: 24, layout: .rgb, filledWith: 90)
+        try daemon.drop(data: Data(try ImageEncoder.encode(image, options: EncodeOptions(format: .png))), as: stem + ".png")
+
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
+            DaemonHarness.files(under: daemon.outbox).contains { $0.hasSuffix(".job.json") }
+        }, "\(daemon.log)")
+        await daemon.stop()
+
+        let outbox = DaemonHarness.files(under: daemon.outbox)
+        #expect(outbox.filter { !$0.hasPrefix("originals/") && $0.hasSuffix(".png") }.count == 1)
+        #expect(outbox.allSatisfy { ($0 as NSString).lastPathComponent.utf8.count <= 255 })
+        #expect(!outbox.contains { $0.hasSuffix(".tmp") })
+        #expect(DaemonHarness.files(under: daemon.state + "/processing").isEmpty)
+        #expect(DaemonHarness.files(under: daemon.failed).isEmpty)
+    }
+
     @Test func fullOutboxPausesJobUntilSpaceReturns() async throws {
         guard getuid() == 0 else {
             print("skipped: mounting a tmpfs for the outbox needs root")

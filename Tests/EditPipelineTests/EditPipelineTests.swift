@@ -206,6 +206,9 @@ struct EditPipelineTests {
         let folder = try JobFolder()
         defer { folder.remove() }
         var rgba = Image(width: 96, height: 64, layout: .rgba, filledWith: 200)
+        for pixel in 0..<(96 * 64) {
+            rgba.pixels[pixel * 4 + 3] = 255
+        }
         for y in 20..<40 {
             for x in 30..<60 {
                 rgba.pixels[(y * 96 + x) * 4 + 3] = 0
@@ -223,7 +226,7 @@ struct EditPipelineTests {
         let hole = (30 * 96 + 45) * 4
         #expect(Array(output.pixels[hole..<hole + 4]) == [255, 0, 0, 255])
         let outside = (5 * 96 + 5) * 4
-        #expect(Array(output.pixels[outside..<outside + 4]) == [200, 200, 200, 200])
+        #expect(Array(output.pixels[outside..<outside + 4]) == [200, 200, 200, 255])
     }
 
     @Test func namedBackendMustExistWithoutEdit() async throws {

@@ -122,6 +122,18 @@ struct JobDeliveryTests {
         #expect(!FileManager.default.fileExists(atPath: setup.claim.directory))
     }
 
+    @Test func longNamesAreShortenedInTheStem() {
+        let long = String(repeating: "é", count: 150) + ".png"
+
+        let name = OutputNaming(template: "{name}-edited.{ext}")
+            .fileName(inputName: long, fileExtension: "png", variant: 1, seed: 1, jobID: "j")
+
+        #expect(name.utf8.count <= OutputNaming.maxNameBytes)
+        #expect(name.hasSuffix("é.png") || name.hasSuffix("-edited.png") || name.hasSuffix(".png"))
+        #expect(name.hasPrefix("éé"))
+        #expect(String(decoding: Array(name.utf8), as: UTF8.self) == name)
+    }
+
     @Test func outputNamesStayInsideOutbox() {
         let naming = OutputNaming(template: "../{name}/x.{ext}")
 
