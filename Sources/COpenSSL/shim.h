@@ -23,7 +23,7 @@ static inline void kontextd_SSL_CTX_accept_moving_write_buffer(SSL_CTX *context)
     SSL_CTX_set_mode(context, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 }
 
-/// `TLS1_2_VERSION`, exported as a constant because Swift imports only simple integer macros reliably.
+/// The minimum protocol version that the client accepts: TLS 1.2.
 static const int kontextd_TLS1_2_VERSION = TLS1_2_VERSION;
 
 #endif

@@ -1,7 +1,7 @@
 /// Sends one request to a `HostedURL`, and distinguishes "never sent" from "sent, but no response".
 enum HostedTransport {
     /// Sends the request to `url`. An `https://` URL goes over TLS, verified against the system CA
-    /// store plus `caFile`; with a `proxy`, it goes to the proxy instead, with the absolute URL as its
+    /// store plus `caFile`. With a `proxy`, it goes to the proxy instead, with the absolute URL as its
     /// target, and the proxy fetches it over TLS on the daemon's behalf.
     static func send(
         method: String,
