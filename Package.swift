@@ -26,13 +26,14 @@ let package = Package(
         .systemLibrary(name: "CHeif", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
         .systemLibrary(name: "CLCMS2", pkgConfig: "lcms2", providers: [.apt(["liblcms2-dev"])]),
         .systemLibrary(name: "CEXIF", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Swift modules, one concern each.
         .target(name: "DaemonSupport", dependencies: ["CSystemd"]),
         .target(name: "Recipes", dependencies: ["CYAML", "DaemonSupport"]),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CWebP", "CHeif", "CLCMS2", "CEXIF"]),
         .target(name: "HotFolder", dependencies: ["CInotifyTools", "DaemonSupport"]),
-        .target(name: "Backends", dependencies: ["Imaging", "DaemonSupport"]),
+        .target(name: "Backends", dependencies: ["Imaging", "DaemonSupport", "COpenSSL"]),
         .target(name: "EditPipeline", dependencies: ["Imaging", "Recipes", "Backends", "HotFolder", "DaemonSupport"]),
         // Loopback HTTP/WebSocket server and fake remote services, for tests and benchmarks.
         .target(name: "FakeServers", dependencies: ["Backends", "Imaging"]),

@@ -5,7 +5,8 @@
 ///   type: hosted
 ///   profile: bfl-kontext-pro              # a shipped profile, or the absolute path of a profile file
 ///   base_url: http://127.0.0.1:8443       # optional: overrides the profile's base_url
-///   https_proxy: http://127.0.0.1:3128    # forward proxy that fetches https:// URLs (no TLS in kontextd)
+///   https_proxy: http://127.0.0.1:3128    # optional: forward proxy that fetches https:// URLs
+///   ca_file: /etc/kontextd/private-ca.pem # optional: extra trusted CA certificates (PEM) for https
 ///   key_file: /etc/kontextd/bfl.key       # or credential: bfl-key ($CREDENTIALS_DIRECTORY/bfl-key)
 ///   max_in_flight: 4                      # optional: at most the profile's value
 ///   timeouts: {request: 30, download: 120, job: 900, submit_wait: 300}
@@ -16,6 +17,8 @@ public struct HostedBackendOptions: Sendable, Equatable {
     public var baseURL: String?
     /// A forward proxy (`http://HOST:PORT`) that fetches `https://` URLs on the daemon's behalf.
     public var httpsProxy: String?
+    /// A PEM file of CA certificates trusted for `https://` in addition to the system store.
+    public var caFile: String?
     public var keyFile: String?
     /// A systemd credential name, read from `$CREDENTIALS_DIRECTORY`.
     public var credential: String?
@@ -29,7 +32,7 @@ public struct HostedBackendOptions: Sendable, Equatable {
 }
 
 extension ConfigurationReader {
-    static let hostedKeys = ["profile", "base_url", "https_proxy", "key_file", "credential", "max_in_flight", "timeouts"]
+    static let hostedKeys = ["profile", "base_url", "https_proxy", "ca_file", "key_file", "credential", "max_in_flight", "timeouts"]
 
     /// Reads the options of a hosted backend; `path` is like `backends[2]`.
     mutating func readHostedOptions(_ node: YAMLNode, path: String) -> HostedBackendOptions {
@@ -54,6 +57,12 @@ extension ConfigurationReader {
             options.httpsProxy = schema.string(proxy, path: "\(path).https_proxy", expected: "a proxy URL such as 'http://127.0.0.1:3128'")
             if let text = options.httpsProxy, !text.hasPrefix("http://") {
                 schema.collector.error("'\(path).https_proxy' is '\(text)'; write the proxy as http://HOST:PORT", at: proxy)
+            }
+        }
+        if let caFile = fields["ca_file"] {
+            options.caFile = schema.string(caFile, path: "\(path).ca_file", expected: "the absolute path of a PEM file with CA certificates")
+            if let text = options.caFile, !text.hasPrefix("/") {
+                schema.collector.error("'\(path).ca_file' is '\(text)', which is not an absolute path; write it starting with '/'", at: caFile)
             }
         }
         readHostedKey(fields, node: node, path: path, into: &options)

@@ -26,14 +26,6 @@ extension BackendFactory {
         do {
             var profile = try loadProfile(options.profile, configurationFile: backend.file)
             try apply(options, to: &profile)
-            guard profile.baseURL.scheme == "http" || profile.httpsProxy != nil else {
-                throw HostedSetupError(
-                    backend: backend.name,
-                    message: "base_url '\(profile.baseURL.redactedDescription)' uses https, which this build of kontextd cannot speak "
-                        + "itself (it has no TLS library); set https_proxy to a forward proxy that fetches https URLs, "
-                        + "such as 'http://127.0.0.1:3128' (see docs/hosted.md)"
-                )
-            }
             return (profile, try readKey(options))
         } catch let error as HostedConfigurationError {
             throw HostedSetupError(backend: backend.name, message: error.description)
@@ -43,6 +35,7 @@ extension BackendFactory {
     private static func apply(_ options: HostedBackendOptions, to profile: inout HostedProfile) throws {
         if let url = options.baseURL { profile.baseURL = try HostedURL(parsing: url) }
         if let proxy = options.httpsProxy { profile.httpsProxy = try HostedURL(parsing: proxy) }
+        if let caFile = options.caFile { profile.caFile = caFile }
         if let limit = options.maxInFlight { profile.limits.maxInFlight = min(limit, profile.limits.maxInFlight) }
         if let seconds = options.requestTimeout { profile.timeouts.request = seconds }
         if let seconds = options.downloadTimeout { profile.timeouts.download = seconds }

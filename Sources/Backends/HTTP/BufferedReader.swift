@@ -1,12 +1,30 @@
-/// Reads lines and exact byte counts from a socket, keeping whatever arrived beyond the request.
+/// A connected byte stream: a plain `Socket`, or a `TLSStream` over one.
+package protocol ByteStream: AnyObject {
+    /// The underlying TCP socket, for waiting and shutting down.
+    var socket: Socket { get }
+    func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(SocketError)
+    func receive(maximum: Int, deadline: ContinuousClock.Instant) throws(SocketError) -> [UInt8]
+}
+
+extension Socket {
+    package var socket: Socket { self }
+}
+
+/// Reads lines and exact byte counts from a byte stream, keeping whatever arrived beyond the request.
 package final class BufferedReader {
-    package let socket: Socket
+    package let stream: any ByteStream
     private var buffer: [UInt8] = []
     private var start = 0
 
     package init(socket: Socket) {
-        self.socket = socket
+        self.stream = socket
     }
+
+    package init(stream: any ByteStream) {
+        self.stream = stream
+    }
+
+    package var socket: Socket { stream.socket }
 
     /// The bytes received but not consumed yet.
     package var pending: ArraySlice<UInt8> { buffer[start...] }
@@ -16,7 +34,7 @@ package final class BufferedReader {
             buffer.removeFirst(start)
             start = 0
         }
-        let chunk = try socket.receive(deadline: deadline)
+        let chunk = try stream.receive(maximum: 65536, deadline: deadline)
         if chunk.isEmpty { return false }
         buffer.append(contentsOf: chunk)
         return true

@@ -31,21 +31,23 @@ package struct HTTPClientRequest: Sendable {
     }
 }
 
-/// A small HTTP/1.1 client: one connection per request (`Connection: close`), no TLS, no redirects.
+/// A small HTTP/1.1 client: one connection per request (`Connection: close`), optional TLS, no redirects.
 ///
-/// ComfyUI servers sit on a private network without TLS. A fresh connection per request makes the
+/// ComfyUI servers sit on a private network without TLS; hosted APIs pass a `TLSConfiguration`. A fresh connection per request makes the
 /// connection the unit of failure, which keeps retries simple. Blocking socket work runs on its
 /// own thread, never on the Swift cooperative pool, because that pool has one thread per core.
 package enum HTTPClient {
-    /// Sends `request` and reads the whole response, all within `timeout`.
+    /// Sends `request` and reads the whole response, all within `timeout`. With `tls`, the request
+    /// goes over TLS, and the server's certificate must be valid for `endpoint.host`.
     package static func send(
         _ request: HTTPClientRequest,
         to endpoint: HTTPEndpoint,
+        tls: TLSConfiguration? = nil,
         timeout: Duration,
         maximumResponseSize: Int = 512 << 20
     ) async throws(HTTPWireError) -> HTTPResponse {
         try await runOnThread { () throws(HTTPWireError) in
-            try sendBlocking(request, to: endpoint, timeout: timeout, maximumResponseSize: maximumResponseSize)
+            try sendBlocking(request, to: endpoint, tls: tls, timeout: timeout, maximumResponseSize: maximumResponseSize)
         }
     }
 
@@ -53,13 +55,19 @@ package enum HTTPClient {
     package static func sendBlocking(
         _ request: HTTPClientRequest,
         to endpoint: HTTPEndpoint,
+        tls: TLSConfiguration? = nil,
         timeout: Duration,
         maximumResponseSize: Int = 512 << 20
     ) throws(HTTPWireError) -> HTTPResponse {
         let deadline = ContinuousClock.now + timeout
-        let socket: Socket
+        let socket: any ByteStream
         do {
-            socket = try Socket.connect(host: endpoint.host, port: endpoint.port, deadline: deadline)
+            let plain = try Socket.connect(host: endpoint.host, port: endpoint.port, deadline: deadline)
+            if let tls {
+                socket = try TLSStream.connect(socket: plain, host: endpoint.host, configuration: tls, deadline: deadline)
+            } else {
+                socket = plain
+            }
         } catch {
             throw .socket(error)
         }
@@ -100,12 +108,12 @@ package enum HTTPClient {
     }
 
     private static func readResponse(
-        from socket: Socket,
+        from socket: any ByteStream,
         method: String,
         maximumSize: Int,
         deadline: ContinuousClock.Instant
     ) throws(HTTPWireError) -> HTTPResponse {
-        let reader = BufferedReader(socket: socket)
+        let reader = BufferedReader(stream: socket)
         let head = try HTTPWire.readHead(from: reader, deadline: deadline)
         let parts = head.startLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {

@@ -11,6 +11,7 @@ package enum SocketError: Error, Equatable, CustomStringConvertible {
     /// The peer closed the connection (or reset it) before the operation completed.
     case closed
     case systemCall(name: String, message: String)
+    case tls(TLSError)
 
     package var description: String {
         switch self {
@@ -20,6 +21,7 @@ package enum SocketError: Error, Equatable, CustomStringConvertible {
         case .timedOut(let operation): "\(operation) timed out"
         case .closed: "the connection was closed by the peer"
         case .systemCall(let name, let message): "\(name) failed: \(message)"
+        case .tls(let error): error.description
         }
     }
 
@@ -32,7 +34,7 @@ package enum SocketError: Error, Equatable, CustomStringConvertible {
 ///
 /// Reads and writes wait with `poll` against a deadline, so every call ends by its deadline even when
 /// the peer stops sending. `shutdown()` wakes a thread blocked in `poll` on this socket.
-package final class Socket: Sendable {
+package final class Socket: Sendable, ByteStream {
     package let descriptor: Int32
 
     package init(descriptor: Int32) {
@@ -74,7 +76,7 @@ package final class Socket: Sendable {
     private static func connect(_ info: addrinfo, address: String, deadline: ContinuousClock.Instant)
         throws(SocketError) -> Socket
     {
-        let descriptor = socket(info.ai_family, info.ai_socktype | Int32(SOCK_NONBLOCK.rawValue), info.ai_protocol)
+        let descriptor = Glibc.socket(info.ai_family, info.ai_socktype | Int32(SOCK_NONBLOCK.rawValue), info.ai_protocol)
         guard descriptor >= 0 else { throw .errno("socket") }
         let socket = Socket(descriptor: descriptor)
         var noDelay: Int32 = 1

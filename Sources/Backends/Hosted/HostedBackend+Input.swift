@@ -71,7 +71,8 @@ extension HostedBackend {
                 headers: headers(contentType: form.contentType),
                 body: form.encoded,
                 timeout: profile.timeouts.download,
-                proxy: profile.httpsProxy
+                proxy: profile.httpsProxy,
+                caFile: profile.caFile
             )
         } catch {
             throw .unavailable("uploading the \(name) to \(url.redactedDescription) failed")

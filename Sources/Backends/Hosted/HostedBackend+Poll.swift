@@ -18,7 +18,7 @@ extension HostedBackend {
             var wait = delay
             delay = min(delay * profile.polling.factor, profile.polling.maximum)
             do {
-                let response = try await HostedTransport.send(method: "GET", url: run.pollURL, headers: headers(), timeout: profile.timeouts.request, proxy: profile.httpsProxy)
+                let response = try await HostedTransport.send(method: "GET", url: run.pollURL, headers: headers(), timeout: profile.timeouts.request, proxy: profile.httpsProxy, caFile: profile.caFile)
                 if let body = try classify(response, run: run, reportedWords: &reportedWords, jobID: jobID) {
                     return body
                 }
@@ -125,7 +125,7 @@ extension HostedBackend {
         var lastProblem = ""
         for attempt in 1...3 {
             do {
-                let response = try await HostedTransport.send(method: "GET", url: url, headers: headers, timeout: profile.timeouts.download, proxy: profile.httpsProxy)
+                let response = try await HostedTransport.send(method: "GET", url: url, headers: headers, timeout: profile.timeouts.download, proxy: profile.httpsProxy, caFile: profile.caFile)
                 if response.status != 429 && response.status < 500 { return response }
                 lastProblem = "HTTP \(response.status)"
                 try await pause(HostedTransport.retryAfter(response) ?? Double(attempt))

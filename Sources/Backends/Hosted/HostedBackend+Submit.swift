@@ -18,7 +18,8 @@ extension HostedBackend {
                     headers: headers(submit: true, contentType: "application/json"),
                     body: body.serialized,
                     timeout: profile.timeouts.request,
-                    proxy: profile.httpsProxy
+                    proxy: profile.httpsProxy,
+                    caFile: profile.caFile
                 )
             } catch {
                 switch error {
@@ -79,9 +80,6 @@ extension HostedBackend {
                 pollURL = try url(path: template.replacingOccurrences(of: "{id}", with: escaped))
             } else {
                 throw HostedConfigurationError.invalidURL("", reason: "no poll URL at '\(profile.pollURLPath ?? "")'")
-            }
-            guard pollURL.scheme == "http" || profile.httpsProxy != nil else {
-                throw HostedConfigurationError.invalidURL(pollURL.redactedDescription, reason: "https needs https_proxy, since this build has no TLS")
             }
             let resultURL = try profile.resultURLPath.flatMap { (path) throws(HostedConfigurationError) in
                 try HostedJSONPath.string(at: path, in: response).map { (text) throws(HostedConfigurationError) in

@@ -64,8 +64,10 @@ public struct HostedProfile: Sendable, Equatable {
     public var downloadAuth = false
 
     /// A forward proxy that fetches `https://` URLs for plain-HTTP clients (such as Squid), set
-    /// from the backend entry's `https_proxy`. Without it `https://` URLs cannot be sent.
+    /// from the backend entry's `https_proxy`. Without it, `https://` URLs go over TLS directly.
     public var httpsProxy: HostedURL?
+    /// A PEM file of extra trusted CA certificates for direct TLS (a private CA), from `ca_file`.
+    public var caFile: String?
 
     public var limits = HostedLimits()
     public var polling = HostedPolling()

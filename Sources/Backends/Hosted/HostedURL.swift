@@ -1,8 +1,6 @@
 import Foundation
 
-/// An absolute `http://` URL split into the parts the HTTP client needs.
-///
-/// The HTTP client has no TLS, so `https://` URLs are sent through the backend's `https_proxy`.
+/// An absolute `http://` or `https://` URL split into the parts the HTTP client needs.
 public struct HostedURL: Sendable, Equatable, CustomStringConvertible {
     public var scheme: String
     public var endpoint: HTTPEndpoint
