@@ -50,7 +50,7 @@ struct ComfyUIDaemonTests {
         let server = try makeServer()
         defer { server.stop() }
         let daemon = try DaemonHarness(extraConfiguration: configuration(port: server.port))
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: make it night\nseed: 7\noutput:\n  format: png\n", as: "cups.yaml")
         try daemon.drop(photo: "colorfulcups.jpg", as: "cups.jpg")
 
@@ -75,7 +75,7 @@ struct ComfyUIDaemonTests {
         let server = try makeServer()
         defer { server.stop() }
         let daemon = try DaemonHarness(extraConfiguration: configuration(port: server.port))
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: a red balloon\nmask:\n  - rect: [1000, 600, 300, 200]\noutput:\n  format: png\n", as: "sky.yaml")
         try daemon.drop(photo: "kite.jpg", as: "sky.jpg")
 
@@ -95,7 +95,7 @@ struct ComfyUIDaemonTests {
         let port = server.port
         server.stop()
         let daemon = try DaemonHarness(extraConfiguration: configuration(port: port, noServer: 2) + "\nretry:\n  attempts: 3\n  initial_delay: 30\n")
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: make it night\n", as: "late.yaml")
         try daemon.drop(photo: "path.jpg", as: "late.jpg")
 

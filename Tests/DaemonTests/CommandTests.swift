@@ -94,7 +94,7 @@ struct CommandTests {
 
     @Test func statusReportsFinishedJobs() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(photo: "path.jpg", as: "forest.jpg")
         #expect(await DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: daemon.outbox + "/forest.job.json")

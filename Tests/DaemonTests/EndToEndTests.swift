@@ -20,7 +20,7 @@ struct EndToEndTests {
 
     @Test func maskedRemovalDeliversResultLogAndOriginal() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         let sidecar = """
             mask: kite.mask.png
             backend: fill
@@ -81,7 +81,7 @@ struct EndToEndTests {
 
     @Test func folderRecipeAppliesToSubfolderJobs() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "size:\n  long_edge: 800\noutput:\n  format: png\n", as: "kontextd.recipe.yaml", folder: "web")
         try daemon.drop(text: "output:\n  format: webp\n", as: "kontextd.recipe.yaml", folder: "web/thumbs")
         try daemon.drop(photo: "path.jpg", as: "path.jpg", folder: "web")
@@ -105,7 +105,7 @@ struct EndToEndTests {
 
     @Test func truncatedImageFailsAlongsideGoodOnes() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         let photo = try Data(contentsOf: URL(fileURLWithPath: DaemonHarness.photos + "/bythewater.jpg"))
         try daemon.drop(photo: "kite.jpg", as: "a.jpg")
         try daemon.drop(data: photo.prefix(photo.count / 3), as: "b.jpg")
@@ -130,7 +130,7 @@ struct EndToEndTests {
 
     @Test func invalidSidecarFailsWithPosition() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: make it winter\ncolour: blue\n", as: "cups.yaml")
         try daemon.drop(photo: "colorfulcups.jpg", as: "cups.jpg")
 
@@ -150,7 +150,7 @@ struct EndToEndTests {
 
     @Test func promptForFillBackendIsRejected() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: remove the kite\nmask:\n  - rect: [1600, 450, 300, 250]\n", as: "kite.yaml")
         try daemon.drop(photo: "kite.jpg", as: "kite.jpg")
 
@@ -166,7 +166,7 @@ struct EndToEndTests {
 
     @Test func retryRequeuesFixedJob() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "backend: nowhere\nmask:\n  - rect: [10, 10, 40, 40]\n", as: "autumn.yaml")
         try daemon.drop(photo: "autumn.jpg", as: "autumn.jpg")
         #expect(await DaemonHarness.waitUntil(timeout: 60) {
@@ -186,7 +186,7 @@ struct EndToEndTests {
 
     @Test func burstOfSmallImagesEachRunOnce() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         let count = 150
         for index in 0..<count {
             let image = Image(width: 48, height: 32, layout: .rgb, filledWith: UInt8(index % 256))
@@ -206,7 +206,7 @@ struct EndToEndTests {
 
     @Test func logLinesCarryJournalPriorities() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start(journal: true)
+        try await daemon.start(journal: true)
         try daemon.drop(photo: "kite.jpg", as: "sky.jpg")
         #expect(await DaemonHarness.waitUntil(timeout: 60) {
             FileManager.default.fileExists(atPath: daemon.outbox + "/sky.job.json")

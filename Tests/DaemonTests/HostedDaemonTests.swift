@@ -72,7 +72,7 @@ struct HostedDaemonTests {
         let server = try startServer(flavor)
         defer { server.stop() }
         let daemon = try makeDaemon(server)
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: make it night\noutput:\n  format: png\n", as: "cups.yaml")
         try daemon.drop(photo: "colorfulcups.jpg", as: "cups.jpg")
 
@@ -92,7 +92,7 @@ struct HostedDaemonTests {
         let server = try startServer(.bflFill)
         defer { server.stop() }
         let daemon = try makeDaemon(server)
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: a red balloon\nmask:\n  - rect: [1000, 600, 300, 200]\noutput:\n  format: png\n", as: "sky.yaml")
         try daemon.drop(photo: "kite.jpg", as: "sky.jpg")
 
@@ -108,7 +108,7 @@ struct HostedDaemonTests {
         let server = try startServer(.bfl) { $0.pendingPolls = 1_000_000 }
         defer { server.stop() }
         let daemon = try makeDaemon(server)
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: make it night\noutput:\n  format: png\n", as: "late.yaml")
         try daemon.drop(photo: "path.jpg", as: "late.jpg")
 
@@ -118,7 +118,7 @@ struct HostedDaemonTests {
         daemon.kill9()
 
         server.settings.pendingPolls = 0
-        try daemon.start()
+        try await daemon.start()
         let logPath = daemon.outbox + "/late.job.json"
         #expect(await DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: logPath) }, "\(daemon.log)")
         await daemon.stop()
@@ -133,7 +133,7 @@ struct HostedDaemonTests {
         let server = try startServer(.fal) { $0.dropSubmitResponse = true }
         defer { server.stop() }
         let daemon = try makeDaemon(server, extra: "retry:\n  attempts: 3\n  initial_delay: 1\n")
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: make it night\n", as: "lost.yaml")
         try daemon.drop(photo: "path.jpg", as: "lost.jpg")
 
@@ -154,7 +154,7 @@ struct HostedDaemonTests {
         let server = try startServer(.replicate)
         defer { server.stop() }
         let daemon = try makeDaemon(server)
-        try daemon.start()
+        try await daemon.start()
         try daemon.drop(text: "prompt: make it night\noutput:\n  format: png\n", as: "good.yaml")
         try daemon.drop(photo: "colorfulcups.jpg", as: "good.jpg")
         #expect(

@@ -90,7 +90,7 @@ struct MalformedInputTests {
 
     @Test func malformedSidecarsFailWithExactMessages() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         let photo = try Data(contentsOf: URL(fileURLWithPath: DaemonHarness.photos + "/kite.jpg"))
         for (index, sidecar) in Self.sidecars.enumerated() {
             let stem = String(format: "s%02d", index + 1)
