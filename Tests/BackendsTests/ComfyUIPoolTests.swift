@@ -37,7 +37,7 @@ struct ComfyUIPoolTests {
     }
 
     @Test func restartLosingQueueIsRetried() async throws {
-        let fake = try ComfyUITestKit.makeFake { $0.processingTime = .milliseconds(400) }
+        let fake = try ComfyUITestKit.makeFake { $0.processingTime = .seconds(3) }
         defer { fake.stop() }
         let logs = MemoryLogHandler()
         let backend = try ComfyUITestKit.makeBackend([fake], logs: logs)
@@ -57,7 +57,7 @@ struct ComfyUIPoolTests {
     }
 
     @Test func lostQueueWithoutRetryIsTransient() async throws {
-        let fake = try ComfyUITestKit.makeFake { $0.processingTime = .milliseconds(400) }
+        let fake = try ComfyUITestKit.makeFake { $0.processingTime = .seconds(3) }
         defer { fake.stop() }
         let backend = try ComfyUITestKit.makeBackend([fake], maximumAttempts: 1)
         defer { backend.shutdown() }
@@ -98,7 +98,7 @@ struct ComfyUIPoolTests {
     }
 
     @Test func keepsOneJobQueuedAhead() async throws {
-        let fake = try ComfyUITestKit.makeFake { $0.processingTime = .milliseconds(60) }
+        let fake = try ComfyUITestKit.makeFake { $0.processingTime = .milliseconds(700) }
         defer { fake.stop() }
         let backend = try ComfyUITestKit.makeBackend([fake])
         defer { backend.shutdown() }

@@ -27,7 +27,7 @@ struct ComfyUIProtocolTests {
     }
 
     @Test func interruptedJobIsTransient() async throws {
-        let fake = try ComfyUITestKit.makeFake { $0.processingTime = .seconds(2) }
+        let fake = try ComfyUITestKit.makeFake { $0.processingTime = .seconds(10) }
         defer { fake.stop() }
         let backend = try ComfyUITestKit.makeBackend([fake], maximumAttempts: 1)
         defer { backend.shutdown() }
