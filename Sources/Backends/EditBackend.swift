@@ -1,6 +1,6 @@
 public import Imaging
 
-/// What a backend must do: the prepared input of the generative step and its settings.
+/// The prepared input of the generative step and its settings.
 ///
 /// The pipeline has already decoded, oriented, scaled or cropped the image; a backend only edits it.
 public struct EditRequest: Sendable {
@@ -69,7 +69,7 @@ public struct EditResult: Sendable {
     }
 }
 
-/// What kinds of edit a backend can perform.
+/// The kinds of edit a backend can perform.
 public struct BackendCapabilities: OptionSet, Sendable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
@@ -80,7 +80,7 @@ public struct BackendCapabilities: OptionSet, Sendable {
     public static let maskedFill = BackendCapabilities(rawValue: 1 << 1)
 }
 
-/// Why a backend could not produce a result.
+/// The reason a backend could not produce a result.
 public enum BackendError: Error, Equatable, CustomStringConvertible {
     /// Worth retrying later: server down, timeout, HTTP 429 or 5xx.
     case transient(String)

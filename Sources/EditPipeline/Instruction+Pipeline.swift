@@ -30,7 +30,7 @@ extension MaskShape {
 
 extension ResolvedInpaint {
     /// Crop-and-stitch settings. A backend that only fills (the built-in fill) has no preferred
-    /// resolution, so its crop keeps its own size whatever `target` says.
+    /// resolution, so its crop keeps its own size whatever `target` is.
     func imagingSettings(for backend: any EditBackend) -> InpaintSettings {
         var settings = InpaintSettings()
         settings.contextFactor = context
@@ -53,7 +53,7 @@ extension ImageStitchSpec {
 }
 
 extension ResolvedOutput {
-    /// The format to write: the input's own where it can be written (HEIF cannot), else JPEG.
+    /// Returns the format to write: the input's own where it can be written (HEIF cannot), else JPEG.
     func resolvedFormat(input: ImageFileFormat) -> ImageFileFormat {
         switch format {
         case .jpeg: .jpeg
@@ -97,7 +97,7 @@ extension Image {
 
 extension Instruction {
     /// Paths of the files this instruction reads besides the image (mask, extra images), relative to
-    /// its sidecar; the hot folder waits for them and moves them with the job.
+    /// its sidecar. The hot folder waits for them and moves them with the job.
     public var referencedPaths: [String] {
         var paths: [String] = []
         if case .file(let path) = mask?.source { paths.append(path) }

@@ -74,6 +74,7 @@ struct JobFiles {
             }
         }
         let inboxRelative = components.joined(separator: "/")
+        // NOTE: this mapping repeats HotFolder's `Claimer.plannedFiles`; change both together.
         let prefix = folder.isEmpty ? "" : folder + "/"
         let claimed = inboxRelative.hasPrefix(prefix) ? String(inboxRelative.dropFirst(prefix.count)) : ".inbox/" + inboxRelative
         guard let bytes = contents[claimed] else {

@@ -28,7 +28,7 @@ public struct OutputNaming: Sendable {
         return Self.sanitized(expanded)
     }
 
-    /// The file name without its last extension (`photo.jpg` -> `photo`, `.hidden` stays as is).
+    /// Returns the file name without its last extension (`photo.jpg` -> `photo`, `.hidden` stays as is).
     public static func stem(of name: String) -> String {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
         return String(name[..<dot])
@@ -42,7 +42,7 @@ public struct OutputNaming: Sendable {
         return shortened(cleaned.isEmpty ? "output" : cleaned)
     }
 
-    /// The longest name the daemon writes, in UTF-8 bytes. File systems allow 255; the rest leaves
+    /// The maximum length of a name the daemon writes, in UTF-8 bytes. File systems allow 255; the rest leaves
     /// room for a version suffix (`-2`) and for the `.job.json` and `.error.txt` companions.
     static let maxNameBytes = 200
 

@@ -27,14 +27,14 @@ public final class FakeHosted: Sendable {
         /// Polls that report a running status before the run finishes.
         public var pendingPolls = 2
         public var outcome = Outcome.succeed
-        /// Polls, before the running ones, that report a status word no profile knows.
+        /// Polls, before the running ones, that report a status word no profile lists.
         public var unknownStatusPolls = 0
-        /// Submits answered with 429 and `Retry-After` before one is accepted.
+        /// Submits rejected with 429 and `Retry-After` before one is accepted.
         public var rateLimitedSubmits = 0
-        /// Polls answered with 429 and `Retry-After`.
+        /// Polls rejected with 429 and `Retry-After`.
         public var rateLimitedPolls = 0
         public var retryAfter = "1"
-        /// Accept the submit (start the run, count it), then close the connection without an answer.
+        /// Accept the submit (start the run, count it), then close the connection without a response.
         public var dropSubmitResponse = false
         /// Submit answers sent in 4-byte pieces with this delay before each, after the run started.
         public var slowSubmitDelay: Duration?
@@ -112,7 +112,7 @@ public final class FakeHosted: Sendable {
     public var polls: Int { state.withLock { $0.polls } }
     public var downloads: Int { state.withLock { $0.downloads } }
     public var submitBodies: [JSONValue] { state.withLock { $0.submitBodies } }
-    /// The most runs that were submitted and not yet finished at one time.
+    /// The maximum number of runs submitted and not yet finished at one time.
     public var maxActiveRuns: Int { state.withLock { $0.maxActiveRuns } }
     /// The auth header value of every request that carried one.
     public var authValues: [String] { state.withLock { $0.authValues } }

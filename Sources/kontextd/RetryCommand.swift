@@ -47,7 +47,7 @@ struct RetryCommand {
     }
 }
 
-/// A folder in the failed area that holds one failed job (or rejected files) and its report.
+/// A folder in the failed area that contains one failed job (or rejected files) and its report.
 struct FailedJobFolder {
     var path: String
     var id: String

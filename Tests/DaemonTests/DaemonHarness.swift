@@ -109,7 +109,7 @@ final class DaemonHarness: @unchecked Sendable {
         try process.run()
         self.process = process
         // A SIGTERM that arrives before the daemon has registered its signal handlers ends it at once,
-        // so the tests wait until it says it is running.
+        // so the tests wait until it logs that it is running.
         _ = await Self.waitUntil(timeout: 60) { [self] in log.contains("Daemon started") || !process.isRunning }
     }
 
@@ -163,7 +163,7 @@ final class DaemonHarness: @unchecked Sendable {
         try drop(data: Data(text.utf8), as: name, folder: folder)
     }
 
-    /// Every regular file below `folder`, relative to it, sorted.
+    /// Returns every regular file below `folder`, relative to it, sorted.
     static func files(under folder: String) -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
         var found: [String] = []

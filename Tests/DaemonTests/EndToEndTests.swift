@@ -43,7 +43,9 @@ struct EndToEndTests {
         #expect(log["backend"] as? String == "fill")
         let inputs = try #require(log["inputs"] as? [[String: Any]])
         let photoDigest = try SHA256.hexDigestOfFile(atPath: DaemonHarness.photos + "/kite.jpg")
-        #expect(inputs.contains { $0["name"] as? String == "kite.jpg" && $0["sha256"] as? String == photoDigest })
+        let photoEntry = inputs.first { $0["name"] as? String == "kite.jpg" }
+        #expect(photoEntry != nil)
+        #expect(photoEntry?["sha256"] as? String == photoDigest)
         #expect(inputs.count == 3)
         let outputs = try #require(log["outputs"] as? [[String: Any]])
         #expect(outputs.first?["sha256"] as? String == (try SHA256.hexDigestOfFile(atPath: output)))
@@ -53,7 +55,8 @@ struct EndToEndTests {
         // Outside the mask's neighbourhood the result is the decoded input, byte for byte.
         let original = try decode(DaemonHarness.photos + "/kite.jpg")
         let result = try decode(output)
-        #expect(result.width == original.width && result.height == original.height)
+        #expect(result.width == original.width)
+        #expect(result.height == original.height)
         let kite = (x: 1639..<1838, y: 486..<667)
         var changedOutside = 0
         var changedInside = 0
@@ -71,9 +74,9 @@ struct EndToEndTests {
         #expect(changedInside > 1000)
 
         // The original and its companions are kept beside the results; the inbox and claims are empty.
-        let kept = DaemonHarness.files(under: daemon.outbox + "/originals")
-        #expect(kept.filter { $0.hasSuffix("/kite.jpg") }.count == 1)
-        #expect(kept.count == 3)
+        let keptOriginals = DaemonHarness.files(under: daemon.outbox + "/originals")
+        #expect(keptOriginals.filter { $0.hasSuffix("/kite.jpg") }.count == 1)
+        #expect(keptOriginals.count == 3)
         #expect(DaemonHarness.files(under: daemon.inbox).isEmpty)
         #expect(DaemonHarness.files(under: daemon.state + "/processing").isEmpty)
         #expect(DaemonHarness.files(under: daemon.failed).isEmpty)
@@ -123,8 +126,8 @@ struct EndToEndTests {
         let text = try String(contentsOfFile: daemon.failed + "/" + report, encoding: .utf8)
         #expect(text.contains("Stage:   decode"))
         #expect(text.contains("truncated"))
-        let kept = try #require(failedFiles.first { $0.hasSuffix("/b.jpg") })
-        #expect(try Data(contentsOf: URL(fileURLWithPath: daemon.failed + "/" + kept)) == photo.prefix(photo.count / 3))
+        let keptImage = try #require(failedFiles.first { $0.hasSuffix("/b.jpg") })
+        #expect(try Data(contentsOf: URL(fileURLWithPath: daemon.failed + "/" + keptImage)) == photo.prefix(photo.count / 3))
         #expect(DaemonHarness.files(under: daemon.inbox).isEmpty)
     }
 
@@ -214,7 +217,9 @@ struct EndToEndTests {
         #expect(await daemon.stop() == 0)
         let lines = daemon.log.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("<5>Daemon started") })
-        #expect(lines.contains { $0.hasPrefix("<6>Job finished") && $0.contains("job.id=") })
+        let finished = lines.first { $0.hasPrefix("<6>Job finished") }
+        #expect(finished != nil)
+        #expect(finished?.contains("job.id=") == true)
         #expect(lines.contains { $0.hasPrefix("<5>Daemon stopped") })
     }
 }

@@ -100,7 +100,7 @@ struct HostedDaemonTests {
         #expect(await DaemonHarness.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: output) }, "\(daemon.log)")
         await daemon.stop()
 
-        // The fake answers 422 unless the submit carries a mask of the image's size.
+        // The fake returns 422 unless the submit carries a mask of the image's size.
         #expect(server.submits == 1)
     }
 

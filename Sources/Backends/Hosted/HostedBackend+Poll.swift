@@ -5,7 +5,7 @@ import Imaging
 extension HostedBackend {
     /// Polls the URL the provider returned until the run succeeds, fails or the job deadline passes.
     ///
-    /// Connection errors, 429 and 5xx answers, unreadable bodies and unknown status words all count
+    /// Connection errors, 429 and 5xx responses, unreadable bodies and unknown status words all count
     /// toward the deadline and never end the run early, since a GET is safe to repeat.
     func poll(_ run: HostedRun, deadline: ContinuousClock.Instant, jobID: String) async throws(HostedFailure) -> JSONValue {
         var delay = profile.polling.initial

@@ -1,4 +1,4 @@
-/// Why one hosted run failed, before it becomes a `BackendError` for the pipeline.
+/// The reason one hosted run failed, before it becomes a `BackendError` for the pipeline.
 ///
 /// Messages may contain server text; `HostedBackend` passes each through the key's redaction first.
 enum HostedFailure: Error, Equatable, CustomStringConvertible {
@@ -10,13 +10,13 @@ enum HostedFailure: Error, Equatable, CustomStringConvertible {
     case failed(status: String, message: String?)
     /// A submit was sent but its outcome is unknown, so a run may exist and may be charged.
     case outcomeUnknown(provider: String, detail: String)
-    /// The result URL answered 403, 404 or 410: it expired or was removed before the download.
+    /// The result URL returned 403, 404 or 410: it expired or was removed before the download.
     case resultExpired(status: Int, runID: String)
     /// The run did not finish within the job timeout; its id stays in the checkpoint for the retry.
     case stillRunning(runID: String, seconds: Double)
-    /// The provider could not be reached, or kept answering 429 or 5xx.
+    /// The provider could not be reached, or kept returning 429 or 5xx.
     case unavailable(String)
-    /// The provider answered in a way the profile cannot read.
+    /// The provider sent a response the profile cannot read.
     case invalidResponse(String)
     /// The request cannot be sent as it is: too large, or a URL the client cannot speak.
     case invalidRequest(String)
