@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CWebP", "CHeif", "CLCMS2", "CEXIF"]),
         .target(name: "HotFolder", dependencies: ["CInotifyTools", "DaemonSupport"]),
         .target(name: "Backends", dependencies: ["Imaging", "DaemonSupport", "COpenSSL"]),
+        // The native Flux Kontext engine: weights, numerics on OpenBLAS, models and sampler.
+        .target(name: "FluxEngine", dependencies: ["COpenBLAS"]),
         .target(name: "EditPipeline", dependencies: ["Imaging", "Recipes", "Backends", "HotFolder", "DaemonSupport"]),
         // Loopback HTTP/WebSocket server and fake remote services, for tests and benchmarks.
         .target(name: "FakeServers", dependencies: ["Backends", "Imaging"]),
@@ -56,6 +58,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
+        .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"]),
     ]
 )

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Elementwise and row-wise operations on float32 tensors.
+///
+/// Row-wise operations treat a tensor as a matrix over its last dimension. Reductions accumulate in
+/// Double where float32 sums over thousands of values would drift from PyTorch.
+public enum Ops {
+    /// Adds `vector` to every row of `values` (row length = vector.count).
+    public static func addRowVector(_ values: inout [Float], _ vector: [Float]) {
+        let width = vector.count
+        guard width > 0 else { return }
+        let rows = values.count / width
+        values.withUnsafeMutableBufferPointer { out in
+            vector.withUnsafeBufferPointer { add in
+                parallelChunks(rows, minimumChunk: max(1, 65536 / width)) { range in
+                    for row in range {
+                        let base = row * width
+                        for column in 0..<width { out[base + column] += add[column] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// LayerNorm over the last dimension; `weight` and `bias` are optional affine terms.
+    public static func layerNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, epsilon: Float) -> Tensor {
+        var out = x
+        let width = x.rowLength
+        let gamma = weight?.storage
+        let beta = bias?.storage
+        out.storage.withUnsafeMutableBufferPointer { values in
+            parallelChunks(x.rowCount, minimumChunk: max(1, 65536 / max(width, 1))) { range in
+                for row in range {
+                    let base = row * width
+                    var sum = 0.0
+                    for column in 0..<width { sum += Double(values[base + column]) }
+                    let mean = sum / Double(width)
+                    var squares = 0.0
+                    for column in 0..<width {
+                        let centred = Double(values[base + column]) - mean
+                        squares += centred * centred
+                    }
+                    let inverse = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
+                    let meanF = Float(mean)
+                    for column in 0..<width {
+                        var value = (values[base + column] - meanF) * inverse
+                        if let gamma { value *= gamma[column] }
+                        if let beta { value += beta[column] }
+                        values[base + column] = value
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// RMSNorm over the last dimension: x / sqrt(mean(x²) + eps) · scale.
+    public static func rmsNorm(_ x: Tensor, scale: Tensor?, epsilon: Float) -> Tensor {
+        var out = x
+        let width = x.rowLength
+        let gamma = scale?.storage
+        out.storage.withUnsafeMutableBufferPointer { values in
+            parallelChunks(x.rowCount, minimumChunk: max(1, 65536 / max(width, 1))) { range in
+                for row in range {
+                    let base = row * width
+                    var squares = 0.0
+                    for column in 0..<width {
+                        let value = Double(values[base + column])
+                        squares += value * value
+                    }
+                    let inverse = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
+                    for column in 0..<width {
+                        var value = values[base + column] * inverse
+                        if let gamma { value *= gamma[column] }
+                        values[base + column] = value
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Applies `transform` to every element, in parallel.
+    public static func map(_ x: Tensor, _ transform: @Sendable (Float) -> Float) -> Tensor {
+        var out = x
+        out.storage.withUnsafeMutableBufferPointer { values in
+            parallelChunks(values.count) { range in
+                for index in range { values[index] = transform(values[index]) }
+            }
+        }
+        return out
+    }
+
+    /// GELU with the tanh approximation (PyTorch `gelu(approximate="tanh")`, T5's `gelu_new`).
+    public static func geluTanh(_ x: Tensor) -> Tensor {
+        map(x) { value in
+            let inner = 0.7978845608028654 * (value + 0.044715 * value * value * value)
+            return 0.5 * value * (1 + tanhf(inner))
+        }
+    }
+
+    /// SiLU: x·σ(x).
+    public static func silu(_ x: Tensor) -> Tensor {
+        map(x) { $0 / (1 + expf(-$0)) }
+    }
+
+    /// CLIP's quick GELU: x·σ(1.702x).
+    public static func quickGelu(_ x: Tensor) -> Tensor {
+        map(x) { $0 / (1 + expf(-1.702 * $0)) }
+    }
+
+    /// Elementwise sum of two tensors of the same shape.
+    public static func add(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "shapes \(a.shape) and \(b.shape) differ")
+        var out = a
+        out.storage.withUnsafeMutableBufferPointer { values in
+            b.storage.withUnsafeBufferPointer { other in
+                parallelChunks(values.count) { range in
+                    for index in range { values[index] += other[index] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Elementwise product of two tensors of the same shape.
+    public static func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "shapes \(a.shape) and \(b.shape) differ")
+        var out = a
+        out.storage.withUnsafeMutableBufferPointer { values in
+            b.storage.withUnsafeBufferPointer { other in
+                parallelChunks(values.count) { range in
+                    for index in range { values[index] *= other[index] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Numerically stable softmax of one row in place.
+    @inline(__always)
+    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ count: Int) {
+        var maximum = -Float.infinity
+        for index in 0..<count { maximum = max(maximum, row[index]) }
+        if maximum == -.infinity { return }
+        var sum: Float = 0
+        for index in 0..<count {
+            let value = expf(row[index] - maximum)
+            row[index] = value
+            sum += value
+        }
+        let inverse = 1 / sum
+        for index in 0..<count { row[index] *= inverse }
+    }
+}
