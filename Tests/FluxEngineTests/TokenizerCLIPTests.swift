@@ -22,7 +22,7 @@ enum TextFixtures {
         try! JSONDecoder().decode(type, from: Data(contentsOf: directory.appendingPathComponent(relative)))
     }
 
-    /// A scratch folder removed by the caller.
+    /// Creates a scratch folder, which the caller removes.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("text-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -19,7 +19,7 @@ public struct CLIPTextEncoder: Sendable {
     /// `text_model.` or empty, whichever the store uses.
     let prefix: String
 
-    /// What one run produces.
+    /// The result of one run.
     public struct Output: Sendable {
         /// [tokens, hidden] after `final_layer_norm`.
         public var lastHiddenState: Tensor
@@ -28,7 +28,7 @@ public struct CLIPTextEncoder: Sendable {
         public var pooled: Tensor
     }
 
-    /// Reads the sizes from `weights`; `heads` defaults to hidden size / 64, CLIP's head width.
+    /// Reads the sizes from `weights`. `heads` defaults to hidden size / 64, CLIP's head width.
     public init(weights: any WeightStore, heads: Int? = nil) throws {
         let prefix = weights.contains("embeddings.token_embedding.weight") ? "" : "text_model."
         let tokenName = prefix + "embeddings.token_embedding.weight"
@@ -59,13 +59,13 @@ public struct CLIPTextEncoder: Sendable {
         }
     }
 
-    /// The pooled vector ([hidden]) Flux conditions on.
+    /// Computes the pooled vector ([hidden]) that Flux conditions on.
     public func pooled(tokens: [Int32]) throws -> Tensor {
         try encode(tokens: tokens).pooled
     }
 
-    /// Runs the encoder; `observer` receives the hidden states as transformers numbers them:
-    /// 0 for the embeddings, `n + 1` for the output of layer `n` (before the final LayerNorm).
+    /// Runs the encoder. `observer` receives the hidden states numbered as transformers numbers
+    /// them: 0 for the embeddings and `n + 1` for the output of layer `n`, before the final LayerNorm.
     public func encode(tokens: [Int32], observer: ((_ index: Int, _ hidden: Tensor) -> Void)? = nil) throws -> Output {
         try validate(tokens)
         var hidden = try embed(tokens)
@@ -97,9 +97,9 @@ public struct CLIPTextEncoder: Sendable {
         }
     }
 
-    /// Token plus position embeddings, [tokens, hidden].
+    /// Sums token and position embeddings into [tokens, hidden].
     // NOTE: the whole token table (49408 × 768 floats, 152 MB for CLIP-L) is converted to gather 77
-    // rows, then released; a row-range load in WeightStore would avoid that peak.
+    // rows and then released. A row-range load in WeightStore would avoid that peak.
     private func embed(_ tokens: [Int32]) throws -> Tensor {
         let table = try weights.load(prefix + "embeddings.token_embedding.weight", shape: [vocabularySize, hiddenSize])
         let positions = try weights.load(prefix + "embeddings.position_embedding.weight", shape: [maximumLength, hiddenSize])
@@ -114,7 +114,7 @@ public struct CLIPTextEncoder: Sendable {
         return Tensor(shape: [tokens.count, hiddenSize], storage: out)
     }
 
-    /// One pre-LN layer; its weights are loaded here and released on return.
+    /// Runs one pre-LN layer. Its weights are loaded here and released on return.
     private func runLayer(_ layer: Int, _ x: Tensor) throws -> Tensor {
         let prefix = prefix + "encoder.layers.\(layer)."
         let attentionInput = try layerNorm(x, prefix + "layer_norm1")
@@ -146,14 +146,14 @@ public struct CLIPTextEncoder: Sendable {
         )
     }
 
-    /// Index of the first largest id, as `torch.argmax` returns it.
+    /// Returns the index of the first largest id, as `torch.argmax` does.
     static func firstArgmax(_ tokens: [Int32]) -> Int {
         var best = 0
         for index in tokens.indices where tokens[index] > tokens[best] { best = index }
         return best
     }
 
-    /// The number of consecutive layers `prefix0.`, `prefix1.`, … present in `names`.
+    /// Counts the consecutive layers `prefix0.`, `prefix1.`, … present in `names`.
     static func countLayers(_ names: [String], prefix: String) -> Int {
         var indices = Set<Int>()
         for name in names where name.hasPrefix(prefix) {

@@ -77,7 +77,7 @@ extension CLIPTokenizer {
         return words
     }
 
-    /// The length of `'s`, `'t`, `'re`, `'ve`, `'m`, `'ll` or `'d` at `index`, nil when none starts there.
+    /// Returns the length of `'s`, `'t`, `'re`, `'ve`, `'m`, `'ll` or `'d` at `index`, nil when none starts there.
     private static func contractionLength(_ scalars: [Unicode.Scalar], at index: Int) -> Int? {
         guard scalars[index] == "'", index + 1 < scalars.count else { return nil }
         let next = scalars[index + 1]
@@ -88,7 +88,7 @@ extension CLIPTokenizer {
         return nil
     }
 
-    /// The ids of one byte-mapped word after BPE, with `</w>` appended to its last symbol.
+    /// Runs BPE on one byte-mapped word, with `</w>` appended to its last symbol, and returns the ids.
     func bpe(word: [String]) -> [Int32] {
         let key = word.joined()
         if let cached = cache.ids(for: key) { return cached }

@@ -64,10 +64,10 @@ public struct CLIPTokenizer: Sendable {
         return ids
     }
 
-    /// The BPE ids of `text` without start, end or padding tokens and without truncation.
+    /// Encodes `text` to BPE ids without start, end or padding tokens and without truncation.
     ///
     /// The literal strings `<|startoftext|>` and `<|endoftext|>` in the text become their special ids,
-    /// as the fast tokenizer matches special tokens before normalising.
+    /// because the fast tokenizer matches special tokens before normalising.
     public func pieces(_ text: String) -> [Int32] {
         var ids: [Int32] = []
         for segment in splitSpecialTokens(text) {
@@ -83,7 +83,7 @@ public struct CLIPTokenizer: Sendable {
         return ids
     }
 
-    /// The word's UTF-8 bytes, each replaced by its character in the byte-to-character table.
+    /// Replaces each UTF-8 byte of the word by its character in the byte-to-character table.
     func byteMapped(_ word: String) -> [String] {
         word.utf8.map { byteCharacters[Int($0)] }
     }

@@ -21,9 +21,9 @@ struct PrecompiledCharsmap: Sendable {
         replacements = Array(blob[(4 + trieSize)...])
     }
 
-    /// Normalises `text` as the tokenizers library's `Precompiled` normaliser does: each grapheme
-    /// cluster shorter than 6 UTF-8 bytes is looked up whole, otherwise (or when it has no rule)
-    /// each scalar is looked up alone; text without a rule is kept.
+    /// Normalises `text` as the tokenizers library's `Precompiled` normaliser does. A grapheme
+    /// cluster shorter than 6 UTF-8 bytes is looked up whole. Longer clusters, and clusters without
+    /// a rule, are looked up scalar by scalar, and a scalar without a rule is kept.
     func normalize(_ text: String) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(text.utf8.count)
@@ -41,18 +41,18 @@ struct PrecompiledCharsmap: Sendable {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// The replacement of the shortest rule that is a prefix of `key`.
+    /// Looks up the replacement of the shortest rule that is a prefix of `key`.
     ///
-    /// The tokenizers library takes the first (shortest) prefix match and does not check that it
-    /// covers the whole key; this reproduces that, so results match it rather than SentencePiece's
-    /// longest match where the two differ.
+    /// The tokenizers library takes the first (shortest) prefix match without checking that it
+    /// covers the whole key. This copies that, so results follow it where SentencePiece's
+    /// longest match would differ.
     func replacement(for key: [UInt8]) -> ArraySlice<UInt8>? {
         guard let offset = firstPrefixValue(key), offset < replacements.count else { return nil }
         let end = replacements[offset...].firstIndex(of: 0) ?? replacements.count
         return replacements[offset..<end]
     }
 
-    /// The value of the shortest key in the trie that is a prefix of `key`.
+    /// Finds the value of the shortest trie key that is a prefix of `key`.
     private func firstPrefixValue(_ key: [UInt8]) -> Int? {
         guard !units.isEmpty else { return nil }
         var position = Self.offset(units[0])

@@ -29,9 +29,10 @@ struct RelativePositionBias: Sendable {
         }
     }
 
-    /// transformers' `T5Attention._relative_position_bucket` for a bidirectional encoder:
-    /// half the buckets for keys after the query; within a half, exact buckets for distances
-    /// below a quarter of the buckets, then logarithmic ones up to `maximumDistance`.
+    /// Computes transformers' `T5Attention._relative_position_bucket` for a bidirectional encoder.
+    /// Keys after the query use the upper half of the buckets. Within a half, distances below a
+    /// quarter of the buckets get exact buckets, and longer ones logarithmic buckets up to
+    /// `maximumDistance`.
     ///
     /// The logarithm is taken in float32, as PyTorch does, so the truncation at bucket edges agrees.
     static func bucket(_ relative: Int, buckets: Int, maximumDistance: Int) -> Int {

@@ -80,9 +80,9 @@ public struct T5Encoder: Sendable {
         }
     }
 
-    /// Rows of the shared embedding, not scaled.
+    /// Gathers rows of the shared embedding, not scaled.
     // NOTE: the whole table (32128 × 4096 floats, 526 MB for T5-XXL) is converted to gather the
-    // rows, then released; a row-range load in WeightStore would avoid that peak.
+    // rows and then released. That is below one block's 772 MB, but a row-range load would avoid it.
     private func embed(_ tokens: [Int32]) throws -> Tensor {
         let table = try weights.load(Self.embeddingName(weights), shape: [vocabularySize, modelWidth])
         var out = [Float](repeating: 0, count: tokens.count * modelWidth)

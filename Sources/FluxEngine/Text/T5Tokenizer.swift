@@ -3,9 +3,10 @@ import Foundation
 /// T5's SentencePiece unigram tokenizer, producing the same ids as the tokenizers-backed
 /// `T5Tokenizer` of transformers 5 (and, on the tested prompts, as the sentencepiece library).
 ///
-/// The pipeline is: the model's precompiled normaliser (`nmt_nfkc` for T5: NFKC plus control and
-/// whitespace cleanup), a split at whitespace, `▁` prepended to every word, Viterbi segmentation of
-/// each word by piece score, consecutive unknown characters fused into one unknown id, then `</s>`.
+/// The pipeline runs the model's precompiled normaliser (`nmt_nfkc` for T5: NFKC plus control and
+/// whitespace cleanup) and splits at whitespace. Each word gets a leading `▁` and is segmented by
+/// Viterbi over piece scores. Consecutive unknown characters become one unknown id, and `</s>` ends
+/// the sequence.
 public struct T5Tokenizer: Sendable {
     /// The sequence length Flux pipelines pad and truncate to.
     public static let defaultLength = 512
@@ -13,7 +14,7 @@ public struct T5Tokenizer: Sendable {
     let vocabulary: UnigramVocabulary
     /// Matchable pieces by text.
     let pieceIDs: [String: Int32]
-    /// The longest matchable piece, in Unicode scalars.
+    /// The maximum length of a matchable piece, in Unicode scalars.
     let longestPiece: Int
     /// Score of an unknown character: the lowest piece score minus 10, as in SentencePiece.
     let unknownScore: Double
@@ -75,7 +76,7 @@ public struct T5Tokenizer: Sendable {
         return ids
     }
 
-    /// The piece ids of `text` without `</s>`, padding or truncation.
+    /// Segments `text` into piece ids without `</s>`, padding or truncation.
     // NOTE: literal special tokens such as `<extra_id_0>` or `</s>` in the text are segmented as
     // ordinary text; the transformers tokenizer would emit their special ids.
     public func pieces(_ text: String) -> [Int32] {
@@ -88,15 +89,15 @@ public struct T5Tokenizer: Sendable {
         return ids
     }
 
-    /// The precompiled rules of the model, or Swift's NFKC when the file has none.
+    /// Applies the model's precompiled rules, or Swift's NFKC when the file has none.
     func normalize(_ text: String) -> String {
         if let charsmap = vocabulary.charsmap { return charsmap.normalize(text) }
         return text.precomposedStringWithCompatibilityMapping
     }
 
-    /// Viterbi over one word, as the tokenizers library's `encode_optimized` does: starts are
-    /// visited left to right and pieces at a start from short to long, and a later candidate
-    /// replaces the best path into a position only with a strictly higher score.
+    /// Runs Viterbi over one word as the tokenizers library's `encode_optimized` does. Starts are
+    /// visited left to right and pieces at a start from short to long. A later candidate replaces
+    /// the best path into a position only with a strictly higher score, which fixes tie-breaking.
     func segment(_ scalars: [Unicode.Scalar]) -> [Int32] {
         let count = scalars.count
         var best = [(score: Double, start: Int, id: Int32)](repeating: (0, -1, 0), count: count + 1)

@@ -27,7 +27,7 @@ extension UnigramVocabulary {
         case normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6
     }
 
-    /// Parses the `ModelProto` protobuf: field 1 holds the pieces (piece 1, score 2, type 3) and
+    /// Parses the `ModelProto` protobuf. Field 1 contains the pieces (piece 1, score 2, type 3) and
     /// field 3 the normaliser spec (precompiled charsmap in its field 2).
     init(sentencePieceModel bytes: [UInt8], path: String) throws {
         var reader = ProtobufReader(bytes: bytes[...], path: path)
@@ -155,7 +155,7 @@ struct ProtobufReader {
         self.path = path
     }
 
-    /// The next field number and wire type, nil at the end of the message.
+    /// Reads the next field number and wire type, nil at the end of the message.
     mutating func nextField() throws -> (Int, Int)? {
         guard !bytes.isEmpty else { return nil }
         let key = try readVarint()
