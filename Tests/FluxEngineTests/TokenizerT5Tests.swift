@@ -35,7 +35,8 @@ struct T5GoldenCase: Decodable, Sendable, CustomTestStringConvertible {
         #expect(Self.fromJSON.pieces(golden.text) + [1] == golden.transformers)
     }
 
-    @Test(arguments: cases)
+    /// The sentencepiece library has no added special tokens, so the case that writes them is left out.
+    @Test(arguments: cases.filter { $0.name != "t5_special_text" })
     func piecesMatchSentencePiece(_ golden: T5GoldenCase) {
         #expect(Self.fromModel.pieces(golden.text) + [1] == golden.sentencepiece)
     }
@@ -78,6 +79,12 @@ struct T5GoldenCase: Decodable, Sendable, CustomTestStringConvertible {
         #expect(tokenizer.endOfSequence == 1)
         #expect(tokenizer.unknownID == 2)
         #expect(tokenizer.vocabulary.charsmap != nil)
+    }
+
+    @Test func specialTokensInTextBecomeTheirIDs() {
+        let ids = Self.fromModel.pieces("a<extra_id_0></s><pad><unk><extra_id_99>")
+        #expect(Array(ids.suffix(5)) == [597, 1, 0, 2, 498])
+        #expect(Self.fromJSON.vocabulary.specialTokens == Self.fromModel.vocabulary.specialTokens)
     }
 
     @Test func consecutiveUnknownCharactersFuse() {

@@ -70,7 +70,8 @@ public struct CLIPTokenizer: Sendable {
     /// because the fast tokenizer matches special tokens before normalising.
     public func pieces(_ text: String) -> [Int32] {
         var ids: [Int32] = []
-        for segment in splitSpecialTokens(text) {
+        let specials = ["<|startoftext|>": startOfText, "<|endoftext|>": endOfText]
+        for segment in TextSegment.split(text, specials: specials) {
             switch segment {
             case .special(let id):
                 ids.append(id)
@@ -86,28 +87,6 @@ public struct CLIPTokenizer: Sendable {
     /// Replaces each UTF-8 byte of the word by its character in the byte-to-character table.
     func byteMapped(_ word: String) -> [String] {
         word.utf8.map { byteCharacters[Int($0)] }
-    }
-
-    enum Segment: Equatable {
-        case text(String)
-        case special(Int32)
-    }
-
-    /// Cuts the raw text around the two special token strings, leftmost first.
-    func splitSpecialTokens(_ text: String) -> [Segment] {
-        let specials = [("<|startoftext|>", startOfText), ("<|endoftext|>", endOfText)]
-        var segments: [Segment] = []
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            let found = specials.compactMap { token, id in rest.range(of: token).map { ($0, id) } }
-                .min { $0.0.lowerBound < $1.0.lowerBound }
-            guard let (range, id) = found else { break }
-            if range.lowerBound > rest.startIndex { segments.append(.text(String(rest[..<range.lowerBound]))) }
-            segments.append(.special(id))
-            rest = rest[range.upperBound...]
-        }
-        if !rest.isEmpty { segments.append(.text(String(rest))) }
-        return segments
     }
 
     private static func readVocabulary(_ path: String) throws -> [String: Int32] {

@@ -25,7 +25,7 @@ public struct T5Tokenizer: Sendable {
     public let padding: Int32
 
     /// Loads `spiece.model`, a `tokenizer.json` with a Unigram model, or a folder holding either
-    /// (a diffusers `tokenizer_2/` folder); in a folder `tokenizer.json` is preferred.
+    /// (a diffusers `tokenizer_2/` folder). In a folder, `tokenizer.json` is preferred.
     public init(path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -77,14 +77,22 @@ public struct T5Tokenizer: Sendable {
     }
 
     /// Segments `text` into piece ids without `</s>`, padding or truncation.
-    // NOTE: literal special tokens such as `<extra_id_0>` or `</s>` in the text are segmented as
-    // ordinary text; the transformers tokenizer would emit their special ids.
+    ///
+    /// Special tokens written in the text (`</s>`, `<pad>`, `<extra_id_0>`) become their ids, as
+    /// in transformers. The sentencepiece library would segment them as ordinary text.
     public func pieces(_ text: String) -> [Int32] {
         var ids: [Int32] = []
-        for word in normalize(text).unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace }) {
-            var scalars: [Unicode.Scalar] = ["\u{2581}"]
-            scalars.append(contentsOf: word)
-            ids.append(contentsOf: segment(scalars))
+        for part in TextSegment.split(text, specials: vocabulary.specialTokens) {
+            switch part {
+            case .special(let id):
+                ids.append(id)
+            case .text(let plain):
+                for word in normalize(plain).unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace }) {
+                    var scalars: [Unicode.Scalar] = ["\u{2581}"]
+                    scalars.append(contentsOf: word)
+                    ids.append(contentsOf: segment(scalars))
+                }
+            }
         }
         return ids
     }

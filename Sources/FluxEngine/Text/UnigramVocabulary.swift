@@ -13,6 +13,8 @@ struct UnigramVocabulary: Sendable {
 
     var pieces: [Piece]
     var unknownID: Int32
+    /// Added tokens that transformers matches literally in the text, such as `</s>` and `<extra_id_0>`.
+    var specialTokens: [String: Int32]
     /// nil when the file has no precompiled rules; NFKC is used then.
     var charsmap: PrecompiledCharsmap?
 
@@ -55,6 +57,21 @@ extension UnigramVocabulary {
         self.pieces = pieces
         self.unknownID = unknownID
         charsmap = PrecompiledCharsmap(charsmapBytes)
+        specialTokens = Self.transformersSpecialTokens(pieces)
+    }
+
+    /// Lists the special tokens transformers' T5Tokenizer adds to a SentencePiece model: the
+    /// control and unknown pieces, then 100 sentinels after the pieces with `<extra_id_0>` last
+    /// (32099 for T5).
+    private static func transformersSpecialTokens(_ pieces: [Piece]) -> [String: Int32] {
+        var specials: [String: Int32] = [:]
+        for (index, piece) in pieces.enumerated() where !piece.matchable && !piece.text.isEmpty {
+            specials[piece.text] = Int32(index)
+        }
+        for sentinel in 0..<100 {
+            specials["<extra_id_\(sentinel)>"] = Int32(pieces.count + 99 - sentinel)
+        }
+        return specials
     }
 
     private static func parsePiece(_ bytes: ArraySlice<UInt8>, path: String) throws -> (Piece, PieceType) {
@@ -96,14 +113,14 @@ extension UnigramVocabulary {
 }
 
 extension UnigramVocabulary {
-    /// Reads a `tokenizer.json` whose model is `Unigram`: `model.vocab` is a list of
-    /// `[piece, score]`, special added tokens are never matched in text, and the charsmap is the
-    /// base64 `precompiled_charsmap` of a `Precompiled` normaliser, alone or inside a `Sequence`.
+    /// Reads a `tokenizer.json` whose model is `Unigram`, with `model.vocab` a list of `[piece, score]`.
+    /// Special added tokens are matched only literally, never by Viterbi. The charsmap is the base64
+    /// `precompiled_charsmap` of a `Precompiled` normaliser, alone or inside a `Sequence`.
     init(tokenizerJSON data: Data, path: String) throws {
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let model = root["model"] as? [String: Any]
         else {
-            throw EngineError.invalidTokenizer(path: path, reason: "expected a tokenizer.json object with a 'model'")
+            throw EngineError.invalidTokenizer(path: path, reason: "invalid tokenizer.json: expected a JSON object with a 'model' entry")
         }
         guard model["type"] as? String == "Unigram", let vocab = model["vocab"] as? [[Any]] else {
             throw EngineError.invalidTokenizer(
@@ -113,9 +130,11 @@ extension UnigramVocabulary {
         if model["byte_fallback"] as? Bool == true {
             throw EngineError.invalidTokenizer(path: path, reason: "byte_fallback Unigram models are not supported")
         }
-        let special = Set(((root["added_tokens"] as? [[String: Any]]) ?? []).compactMap { token in
-            token["special"] as? Bool == true ? token["id"] as? Int : nil
-        })
+        var specialTokens: [String: Int32] = [:]
+        for token in (root["added_tokens"] as? [[String: Any]]) ?? [] where token["special"] as? Bool == true {
+            if let content = token["content"] as? String, let id = token["id"] as? Int { specialTokens[content] = Int32(id) }
+        }
+        let special = Set(specialTokens.values.map { Int($0) })
         var pieces: [Piece] = []
         pieces.reserveCapacity(vocab.count)
         for (index, entry) in vocab.enumerated() {
@@ -130,6 +149,7 @@ extension UnigramVocabulary {
         pieces[unknown].matchable = false
         self.pieces = pieces
         unknownID = Int32(unknown)
+        self.specialTokens = specialTokens
         charsmap = Self.findCharsmap(root["normalizer"]).flatMap { PrecompiledCharsmap(Array($0)) }
     }
 
