@@ -23,7 +23,7 @@ struct GGUFBytes {
         integer(metadata)
     }
 
-    /// A tensor info with GGUF dims (fastest-varying first).
+    /// Appends a tensor info with GGUF dims (fastest-varying first).
     mutating func tensor(_ name: String, dims: [UInt64], type: UInt32, offset: UInt64) {
         string(name)
         integer(UInt32(dims.count))
@@ -71,10 +71,13 @@ final class ScratchDirectory {
     @Test func truncatedBeforeTheCounts() throws {
         let valid = try Data(contentsOf: URL(fileURLWithPath: fixturePath("gguf", "aligned.gguf")))
         let (path, message) = try openingError(Array(valid.prefix(20)))
-        #expect(message == "'\(path)' is not a valid weights file: the tensor count is 2, but only 4 bytes remain in the file")
+        #expect(
+            message
+                == "'\(path)' is not a valid weights file: the tensor count is 2, but only 4 bytes remain in the file"
+        )
     }
 
-    /// aligned.gguf holds general.architecture, then general.alignment whose uint32 value is at
+    /// aligned.gguf contains general.architecture, then general.alignment whose uint32 value is at
     /// bytes 97..<101, so 99 bytes end inside that value.
     @Test func truncatedInsideMetadata() throws {
         let valid = try Data(contentsOf: URL(fileURLWithPath: fixturePath("gguf", "aligned.gguf")))
@@ -94,7 +97,9 @@ final class ScratchDirectory {
         var file = GGUFBytes()
         file.header(version: 1, tensors: 0, metadata: 0)
         let (path, message) = try openingError(file.bytes)
-        #expect(message == "'\(path)' is not a valid weights file: GGUF version 1 is not supported; only versions 2 and 3 are")
+        #expect(
+            message == "'\(path)' is not a valid weights file: GGUF version 1 is not supported, expected version 2 or 3"
+        )
     }
 
     @Test func versionTwoIsRead() throws {
@@ -185,7 +190,9 @@ final class ScratchDirectory {
         file.integer(UInt64(1))
         file.bytes.append(7)
         let (path, message) = try openingError(file.bytes)
-        #expect(message == "'\(path)' is not a valid weights file: metadata key 'deep' nests arrays deeper than 8 levels")
+        #expect(
+            message == "'\(path)' is not a valid weights file: metadata key 'deep' nests arrays deeper than 8 levels"
+        )
     }
 
     @Test func unknownValueType() throws {
@@ -216,7 +223,10 @@ final class ScratchDirectory {
         file.tensor("w", dims: [1], type: 0, offset: 4)
         file.padAndAppendData(64)
         let (path, message) = try openingError(file.bytes)
-        #expect(message == "'\(path)' is not a valid weights file: tensor 'w' has data offset 4, not a multiple of the alignment 32")
+        #expect(
+            message
+                == "'\(path)' is not a valid weights file: tensor 'w' has data offset 4, not a multiple of the alignment 32"
+        )
     }
 
     @Test func rowNotAWholeNumberOfBlocks() throws {
@@ -228,6 +238,18 @@ final class ScratchDirectory {
         #expect(
             message
                 == "'\(path)' is not a valid weights file: tensor 'w' has rows of 48 elements, not a multiple of the 32-element blocks of Q8_0"
+        )
+    }
+
+    @Test func byteCountOverflow() throws {
+        var file = GGUFBytes()
+        file.header(tensors: 1, metadata: 0)
+        file.tensor("w", dims: [0, 1 << 62, 1 << 62], type: 0, offset: 0)
+        file.padAndAppendData(0)
+        let (path, message) = try openingError(file.bytes)
+        #expect(
+            message
+                == "'\(path)' is not a valid weights file: tensor 'w' has dims [0, 4611686018427387904, 4611686018427387904], whose byte count overflows"
         )
     }
 

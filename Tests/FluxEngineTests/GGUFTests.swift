@@ -3,13 +3,13 @@ import Testing
 
 @testable import FluxEngine
 
-/// The fixture directory `Fixtures/<area>` next to this file.
+/// Returns the path of `file` in the fixture directory `Fixtures/<area>` next to this file.
 func fixturePath(_ area: String, _ file: String) -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures").appendingPathComponent(area).appendingPathComponent(file).path
 }
 
-/// The index and both values of the first element whose bit pattern differs, nil when all match.
+/// Returns the index and both values of the first element whose bit pattern differs, nil when all match.
 func firstBitDifference(_ found: [Float], _ expected: [Float]) -> (index: Int, found: Float, expected: Float)? {
     for index in found.indices where found[index].bitPattern != expected[index].bitPattern {
         return (index, found[index], expected[index])
@@ -28,8 +28,10 @@ func firstBitDifference(_ found: [Float], _ expected: [Float]) -> (index: Int, f
 
     /// Every supported type against `gguf.quants.dequantize` of the same bytes. The decoders do the
     /// package's float32 operations in the same order, so the results must be bit-identical.
-    @Test(arguments: ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"])
-    func dequantisationMatchesThePythonPackage(type: String) throws {
+    @Test(arguments: [
+        "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+    ])
+    func dequantisationMatchesPythonPackage(type: String) throws {
         let names = types.tensorNames.filter { $0.hasPrefix(type.lowercased() + ".") }
         #expect(names.count >= 2, "expected a multi-row and a 1-D tensor of \(type)")
         for name in names {
@@ -102,6 +104,9 @@ func firstBitDifference(_ found: [Float], _ expected: [Float]) -> (index: Int, f
 
     @Test func missingTensorNamesTheFile() throws {
         let error = #expect(throws: EngineError.self) { try types.load("absent") }
-        #expect(error?.description == "tensor 'absent' is missing from '\(types.origin)'; check that the file holds the expected model")
+        #expect(
+            error?.description
+                == "tensor 'absent' is missing from '\(types.origin)'; check that the file holds the expected model"
+        )
     }
 }

@@ -8,7 +8,7 @@ import Testing
 
     init() throws { scratch = try ScratchDirectory() }
 
-    /// Copies a fixture under another name, so the extension says nothing about the format.
+    /// Copies a fixture under another name, so the extension does not match the format.
     func copy(_ area: String, _ file: String, as name: String) throws -> String {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: fixturePath(area, file)))
         return try scratch.write(Array(bytes), name: name)
@@ -41,7 +41,7 @@ import Testing
         let error = #expect(throws: EngineError.self) { _ = try WeightFiles.open(path: path) }
         #expect(
             error?.description
-                == "'\(path)' is not a valid weights file: it starts with bytes 50 4b 03 04 20 7a 69 70 20; expected a safetensors file (8-byte header length, then '{') or a GGUF file (starting with 'GGUF')"
+                == "'\(path)' is not a valid weights file: it starts with bytes 50 4b 03 04 20 7a 69 70 20, but a safetensors file starts with an 8-byte header length and '{', and a GGUF file with 'GGUF'"
         )
     }
 
@@ -50,7 +50,7 @@ import Testing
         let error = #expect(throws: EngineError.self) { _ = try WeightFiles.open(path: path) }
         #expect(
             error?.description
-                == "'\(path)' is not a valid weights file: the file is empty; expected a safetensors file (8-byte header length, then '{') or a GGUF file (starting with 'GGUF')"
+                == "'\(path)' is not a valid weights file: the file is empty, but a safetensors file starts with an 8-byte header length and '{', and a GGUF file with 'GGUF'"
         )
     }
 

@@ -12,10 +12,11 @@ import Testing
         expected = try SafeTensorsFile(path: fixturePath("safetensors", "types_expected.safetensors"))
     }
 
-    /// Each element type against torch's `.float()`; conversions to float32 are exact, so the bit
+    /// Compares each element type with torch's `.float()`. Conversions to float32 are exact, so the bit
     /// patterns must match, except that any NaN matches any NaN.
     @Test(arguments: [
-        ("f32", "F32"), ("f16", "F16"), ("bf16", "BF16"), ("vector", "BF16"), ("f8_e4m3", "F8_E4M3"), ("f8_e5m2", "F8_E5M2"),
+        ("f32", "F32"), ("f16", "F16"), ("bf16", "BF16"), ("vector", "BF16"), ("f8_e4m3", "F8_E4M3"),
+        ("f8_e5m2", "F8_E5M2"),
     ])
     func conversionMatchesTorch(name: String, type: String) throws {
         let tensor = try types.load(name)
@@ -23,8 +24,8 @@ import Testing
         #expect(types.info(name)?.storedType == type)
         #expect(tensor.shape == reference.shape)
         let found = tensor.storage.map { $0.isNaN ? Float.nan : $0 }
-        let wanted = reference.storage.map { $0.isNaN ? Float.nan : $0 }
-        let difference = firstBitDifference(found, wanted)
+        let expectedValues = reference.storage.map { $0.isNaN ? Float.nan : $0 }
+        let difference = firstBitDifference(found, expectedValues)
         #expect(difference == nil, "\(name): first differing element \(String(describing: difference))")
     }
 
@@ -56,7 +57,7 @@ import Testing
 
     init() throws { scratch = try ScratchDirectory() }
 
-    /// An 8-byte little-endian header length, the header text, then `data` zero bytes.
+    /// Builds an 8-byte little-endian header length, the header text, then `data` zero bytes.
     func file(header: String, declaredLength: UInt64? = nil, data: Int = 0) -> [UInt8] {
         var bytes = GGUFBytes()
         bytes.integer(declaredLength ?? UInt64(header.utf8.count))
@@ -92,12 +93,19 @@ import Testing
     }
 
     @Test func dataRangePastTheEnd() throws {
-        let (path, message) = try openingError(file(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: 4))
+        let (path, message) = try openingError(
+            file(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: 4)
+        )
         #expect(message == "'\(path)' is not a valid weights file: tensor 'w' has data range [0, 8] outside the file")
     }
 
     @Test func byteCountDisagreesWithShape() throws {
-        let (path, message) = try openingError(file(header: #"{"w":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}}"#, data: 8))
-        #expect(message == "'\(path)' is not a valid weights file: tensor 'w' of shape [3] and type F16 needs 6 bytes, has 8")
+        let (path, message) = try openingError(
+            file(header: #"{"w":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}}"#, data: 8)
+        )
+        #expect(
+            message
+                == "'\(path)' is not a valid weights file: tensor 'w' of shape [3] and type F16 needs 6 bytes, has 8"
+        )
     }
 }

@@ -3,7 +3,7 @@ extension Dequantize {
     /// Q2_K: scales[16] (low nibble scale, high nibble min), qs[64], d, dmin.
     ///
     /// Group g of 16 elements takes 2-bit fields at shift 2·((g mod 8) / 2) from the 16 bytes at
-    /// qs[32·(g / 8) + 16·(g mod 2)]; y = d·scale·q − dmin·min.
+    /// qs[32·(g / 8) + 16·(g mod 2)]. y = d·scale·q − dmin·min.
     static func decodeQ2_K(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for block in 0..<count {
             let base = source + block * 84
@@ -25,7 +25,7 @@ extension Dequantize {
 
     /// Q3_K: hmask[32], qs[64], scales[12] (sixteen 6-bit values), d.
     ///
-    /// The 2-bit fields are ordered as in Q2_K; 4 is subtracted when bit g/2 of the matching
+    /// The 2-bit fields are ordered as in Q2_K, and 4 is subtracted when bit g/2 of the matching
     /// hmask byte is clear. y = d·(scale − 32)·q.
     static func decodeQ3_K(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for block in 0..<count {
@@ -62,7 +62,7 @@ extension Dequantize {
     }
 
     /// Q4_K: d, dmin, scales[12], qs[128]. Group g of 32 takes the low (even g) or high (odd g)
-    /// nibbles of qs[32·(g / 2) ..< 32·(g / 2) + 32]; y = d·scale·q − dmin·min.
+    /// nibbles of qs[32·(g / 2) ..< 32·(g / 2) + 32]. y = d·scale·q − dmin·min.
     static func decodeQ4_K(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for block in 0..<count {
             let base = source + block * 144
@@ -112,8 +112,8 @@ extension Dequantize {
     /// Q6_K: ql[128], qh[64], scales[16] (int8), d.
     ///
     /// In each half of 128, element 32·s + l (s = 0…3) takes the low nibble (s < 2) or high
-    /// nibble (s ≥ 2) of ql[64·half + 32·(s mod 2) + l] and bits 2s…2s+1 of qh[32·half + l];
-    /// y = d·scale·(q − 32) with the scale of its group of 16.
+    /// nibble (s ≥ 2) of ql[64·half + 32·(s mod 2) + l] and bits 2s…2s+1 of qh[32·half + l].
+    /// y = d·scale·(q − 32), with the scale of its group of 16.
     static func decodeQ6_K(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for block in 0..<count {
             let base = source + block * 210

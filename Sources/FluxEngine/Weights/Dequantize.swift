@@ -56,7 +56,7 @@ enum Dequantize {
         }
     }
 
-    /// The IEEE half at `offset`, widened to float32 (exact).
+    /// Reads the IEEE half at `offset` and widens it to float32, which is exact.
     @inline(__always)
     static func half(_ block: UnsafeRawPointer, _ offset: Int) -> Float {
         Float(Float16(bitPattern: UInt16(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt16.self))))
@@ -64,7 +64,9 @@ enum Dequantize {
 
     static func decodeF32(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for index in 0..<count {
-            output[index] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+            output[index] = Float(
+                bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+            )
         }
     }
 
@@ -79,7 +81,7 @@ enum Dequantize {
         }
     }
 
-    /// Q8_0: d (fp16), then 32 int8 quants; y = q·d.
+    /// Q8_0: d (fp16), then 32 int8 quants. y = q·d.
     static func decodeQ8_0(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for block in 0..<count {
             let base = source + block * 34
@@ -90,7 +92,7 @@ enum Dequantize {
         }
     }
 
-    /// Q4_0: d, then 16 bytes whose low nibbles are elements 0–15 and high nibbles 16–31;
+    /// Q4_0: d, then 16 bytes whose low nibbles are elements 0–15 and high nibbles 16–31.
     /// y = d·(q − 8).
     static func decodeQ4_0(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for block in 0..<count {
@@ -105,7 +107,7 @@ enum Dequantize {
         }
     }
 
-    /// Q4_1: d, m, then nibbles ordered as Q4_0; y = d·q + m.
+    /// Q4_1: d, m, then nibbles ordered as Q4_0. y = d·q + m.
     static func decodeQ4_1(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for block in 0..<count {
             let base = source + block * 20
@@ -120,7 +122,7 @@ enum Dequantize {
         }
     }
 
-    /// Q5_0: d, a 32-bit word whose bit j is the fifth bit of element j, then Q4_0 nibbles;
+    /// Q5_0: d, a 32-bit word whose bit j is the fifth bit of element j, then Q4_0 nibbles.
     /// y = d·(q − 16).
     static func decodeQ5_0(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for block in 0..<count {
@@ -138,7 +140,7 @@ enum Dequantize {
         }
     }
 
-    /// Q5_1: d, m, the fifth-bit word, then Q4_0 nibbles; y = d·q + m.
+    /// Q5_1: d, m, the fifth-bit word, then Q4_0 nibbles. y = d·q + m.
     static func decodeQ5_1(_ source: UnsafeRawPointer, _ output: UnsafeMutablePointer<Float>, _ count: Int) {
         for block in 0..<count {
             let base = source + block * 24

@@ -29,7 +29,7 @@ extension GGUFFile {
         reader.skip(to: 4)
         let version = try reader.read(UInt32.self, "the version")
         guard version == 2 || version == 3 else {
-            throw reader.failure("GGUF version \(version) is not supported; only versions 2 and 3 are")
+            throw reader.failure("GGUF version \(version) is not supported, expected version 2 or 3")
         }
         // A tensor info takes at least 24 bytes and a metadata pair at least 13.
         let tensorCount = try reader.count("the tensor count", minimumItemBytes: 24)
@@ -45,7 +45,13 @@ extension GGUFFile {
         var entries: [String: Entry] = [:]
         for raw in rawTensors {
             guard entries[raw.name] == nil else { throw reader.failure("tensor '\(raw.name)' appears twice") }
-            entries[raw.name] = try entry(raw, metadata: metadata, dataStart: dataStart, alignment: alignment, reader: reader)
+            entries[raw.name] = try entry(
+                raw,
+                metadata: metadata,
+                dataStart: dataStart,
+                alignment: alignment,
+                reader: reader
+            )
         }
         return Header(version: version, metadata: metadata, alignment: alignment, entries: entries)
     }
@@ -72,7 +78,9 @@ extension GGUFFile {
         let name = try reader.string("the name of tensor \(index)")
         let dimensionCount = try reader.read(UInt32.self, "the dimension count of tensor '\(name)'")
         guard dimensionCount <= maximumDimensions else {
-            throw reader.failure("tensor '\(name)' has \(dimensionCount) dimensions, at most \(maximumDimensions) are allowed")
+            throw reader.failure(
+                "tensor '\(name)' has \(dimensionCount) dimensions, at most \(maximumDimensions) are allowed"
+            )
         }
         var dims: [Int] = []
         var elements = 1
@@ -99,6 +107,8 @@ extension GGUFFile {
     ) throws -> Entry {
         let shape = try shape(of: raw, metadata: metadata, reader: reader)
         let info = TensorInfo(name: raw.name, shape: shape, storedType: raw.type.name)
+        // NOTE: the data range of a type id unknown to this table is not checked, because its size
+        // is unknown. Such a tensor can only fail with `unsupportedType` on load.
         guard raw.type.blockSize != nil else { return Entry(info: info, type: raw.type, range: nil) }
 
         let rowLength = raw.dims.first ?? 1
@@ -108,21 +118,28 @@ extension GGUFFile {
             )
         }
         guard raw.offset % UInt64(alignment) == 0 else {
-            throw reader.failure("tensor '\(raw.name)' has data offset \(raw.offset), not a multiple of the alignment \(alignment)")
-        }
-        let rows = raw.dims.dropFirst().reduce(1, *)
-        let byteCount = rows.multipliedReportingOverflow(by: rowBytes)
-        let available = UInt64(max(0, reader.bytes.count - dataStart))
-        guard !byteCount.overflow, raw.offset <= available, UInt64(byteCount.partialValue) <= available - raw.offset else {
             throw reader.failure(
-                "tensor '\(raw.name)' needs \(rowBytes * rows) bytes at data offset \(raw.offset), past the end of the file (\(reader.bytes.count) bytes, data section from byte \(dataStart))"
+                "tensor '\(raw.name)' has data offset \(raw.offset), not a multiple of the alignment \(alignment)"
+            )
+        }
+        // The element count was checked for overflow, but with a zero row length the row count
+        // can still overflow, so it gets its own check.
+        let byteCount = elementCount(Array(raw.dims.dropFirst())).map { $0.multipliedReportingOverflow(by: rowBytes) }
+        guard let byteCount, !byteCount.overflow else {
+            throw reader.failure("tensor '\(raw.name)' has dims \(raw.dims), whose byte count overflows")
+        }
+        let available = UInt64(max(0, reader.bytes.count - dataStart))
+        guard raw.offset <= available, UInt64(byteCount.partialValue) <= available - raw.offset else {
+            throw reader.failure(
+                "tensor '\(raw.name)' needs \(byteCount.partialValue) bytes at data offset \(raw.offset), past the end of the file (\(reader.bytes.count) bytes, data section from byte \(dataStart))"
             )
         }
         let start = dataStart + Int(raw.offset)
         return Entry(info: info, type: raw.type, range: start..<(start + byteCount.partialValue))
     }
 
-    /// The row-major shape: the reversed dims, or the `comfy.gguf.orig_shape.<name>` array when present.
+    /// Returns the row-major shape: the reversed dims, or the `comfy.gguf.orig_shape.<name>` array
+    /// when present.
     private static func shape(of raw: RawTensor, metadata: [String: GGUFValue], reader: GGUFReader) throws -> [Int] {
         let stored = Array(raw.dims.reversed())
         let key = originalShapePrefix + raw.name
@@ -137,8 +154,8 @@ extension GGUFFile {
         return original
     }
 
-    /// The product of `shape`, nil when it overflows.
-    private static func elementCount(_ shape: [Int]) -> Int? {
+    /// Returns the product of `shape`, nil when it overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
         var product = 1
         for dim in shape {
             let next = product.multipliedReportingOverflow(by: dim)

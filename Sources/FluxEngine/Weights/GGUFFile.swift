@@ -8,7 +8,7 @@ public struct GGUFFile: WeightStore {
     struct Entry: Sendable {
         var info: TensorInfo
         var type: GGUFTensorType
-        /// Byte range of the data in the file; nil for a type id whose block size is unknown.
+        /// Byte range of the data in the file, nil for a type id whose block size is unknown.
         var range: Range<Int>?
     }
 
@@ -44,7 +44,7 @@ public struct GGUFFile: WeightStore {
 
     public func info(_ name: String) -> TensorInfo? { entries[name]?.info }
 
-    /// The ggml type id and name a tensor is stored as, nil when the tensor is absent.
+    /// Returns the ggml type a tensor is stored as, nil when the tensor is absent.
     public func tensorType(_ name: String) -> GGUFTensorType? { entries[name]?.type }
 
     public func load(_ name: String) throws -> Tensor {

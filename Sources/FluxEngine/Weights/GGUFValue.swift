@@ -65,7 +65,8 @@ struct GGUFReader {
 
     mutating func skip(to position: Int) { offset = position }
 
-    mutating func read<Value: FixedWidthInteger>(_ type: Value.Type, _ what: @autoclosure () -> String) throws -> Value {
+    mutating func read<Value: FixedWidthInteger>(_ type: Value.Type, _ what: @autoclosure () -> String) throws -> Value
+    {
         let size = MemoryLayout<Value>.size
         guard remaining >= size else {
             throw failure("the file ends at byte \(bytes.count) inside \(what())")
@@ -96,7 +97,7 @@ struct GGUFReader {
         return String(decoding: slice, as: UTF8.self)
     }
 
-    /// Reads one metadata value of type id `type`; `key` names it in errors.
+    /// Reads one metadata value of type id `type`. Errors name it by `key`.
     mutating func value(type: UInt32, key: String, depth: Int = 0) throws -> GGUFValue {
         let what = "the value of metadata key '\(key)'"
         switch type {
@@ -134,8 +135,8 @@ struct GGUFReader {
         return .array(elements)
     }
 
-    /// The fewest bytes a value of `type` takes: its width, or its length and type fields for
-    /// strings and arrays.
+    /// Returns the minimum size of a value of `type`: its width, or the size of its length and
+    /// type fields for strings and arrays.
     private static func minimumBytes(ofType type: UInt32) -> Int {
         switch type {
         case 0, 1, 7: return 1

@@ -19,16 +19,20 @@ public enum WeightFiles {
         let head = try leadingBytes(path: path, count: 9)
         if head.starts(with: GGUFFile.magic) { return try GGUFFile(path: path) }
         if looksLikeSafeTensors(head) { return try SafeTensorsFile(path: path) }
-        throw EngineError.malformedFile(path: path, reason: "\(describe(head)); expected a safetensors file (8-byte header length, then '{') or a GGUF file (starting with 'GGUF')")
+        throw EngineError.malformedFile(
+            path: path,
+            reason:
+                "\(describe(head)), but a safetensors file starts with an 8-byte header length and '{', and a GGUF file with 'GGUF'"
+        )
     }
 
-    /// The first `count` bytes of the file, fewer when it is shorter.
+    /// Reads the first `count` bytes of the file, fewer when it is shorter.
     private static func leadingBytes(path: String, count: Int) throws -> [UInt8] {
         let file = try MappedFile(path: path)
         return try file.withBytes(0..<min(count, file.count)) { Array($0) }
     }
 
-    /// Whether `head` starts with a little-endian header length followed by a JSON object.
+    /// Checks whether `head` is a little-endian header length followed by the `{` of a JSON object.
     private static func looksLikeSafeTensors(_ head: [UInt8]) -> Bool {
         guard head.count == 9, head[8] == UInt8(ascii: "{") else { return false }
         let length = head[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
