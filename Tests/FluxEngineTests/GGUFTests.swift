@@ -44,6 +44,33 @@ func firstBitDifference(_ found: [Float], _ expected: [Float]) -> (index: Int, f
         }
     }
 
+    /// Repeats a fixture tensor's blocks until the data spans several `parallelChunks` chunks, so
+    /// the multi-threaded path must give the same bits as the small fixtures.
+    @Test(arguments: ["Q8_0", "Q5_1", "Q3_K", "Q4_K", "Q6_K"])
+    func largeTensorDecodesInParallelChunks(type: String) throws {
+        let name = type.lowercased() + ".random"
+        let entry = try #require(types.entries[name])
+        let range = try #require(entry.range)
+        let blockSize = try #require(entry.type.blockSize)
+        let blockBytes = try #require(entry.type.blockBytes)
+        let fileBytes = try Data(contentsOf: URL(fileURLWithPath: types.origin))
+        let blocks = Array(fileBytes[range])
+        let blocksPerChunk = max(1, Dequantize.elementsPerChunk / blockSize)
+        let copies = 4 * blocksPerChunk / (blocks.count / blockBytes) + 1
+        let source = [[UInt8]](repeating: blocks, count: copies).flatMap { $0 }
+        let reference = try expected.load(name).storage
+        var output = [Float](repeating: .nan, count: reference.count * copies)
+
+        let converted = source.withUnsafeBytes { bytes in
+            output.withUnsafeMutableBufferPointer { Dequantize.convert(type: entry.type, from: bytes, into: $0) }
+        }
+
+        #expect(converted)
+        let expectedValues = [[Float]](repeating: reference, count: copies).flatMap { $0 }
+        let difference = firstBitDifference(output, expectedValues)
+        #expect(difference == nil, "\(name) x\(copies): first differing element \(String(describing: difference))")
+    }
+
     @Test func shapesAreRowMajor() {
         #expect(types.info("q8_0.rows")?.shape == [3, 256])
         #expect(types.info("q8_0.vector")?.shape == [64])

@@ -20,7 +20,7 @@ public struct GGUFFile: WeightStore {
     /// The alignment of the data section and of each tensor's data, in bytes.
     public let alignment: Int
     private let file: MappedFile
-    private let entries: [String: Entry]
+    let entries: [String: Entry]
 
     /// The first four bytes of every GGUF file.
     public static let magic: [UInt8] = Array("GGUF".utf8)
