@@ -26,7 +26,7 @@ func firstBitDifference(_ found: [Float], _ expected: [Float]) -> (index: Int, f
         expected = try SafeTensorsFile(path: fixturePath("gguf", "types_expected.safetensors"))
     }
 
-    /// Every supported type against `gguf.quants.dequantize` of the same bytes. The decoders do the
+    /// Compares every supported type with `gguf.quants.dequantize` of the same bytes. The decoders do the
     /// package's float32 operations in the same order, so the results must be bit-identical.
     @Test(arguments: [
         "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
