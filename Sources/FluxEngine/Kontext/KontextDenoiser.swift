@@ -12,8 +12,10 @@ public struct KontextConditioning: Sendable {
 }
 
 /// The denoising loop of FLUX.1 Kontext [dev], as diffusers' `FluxKontextPipeline` runs it with a
-/// CPU generator and true CFG off: noise from the seed, the shifted Euler schedule over the target
-/// tokens, and the reference tokens appended with position ids (1, row, column) at every step.
+/// CPU generator and true CFG off.
+///
+/// The noise comes from the seed and the shifted Euler schedule counts the target tokens only. The
+/// reference tokens are appended with position ids (1, row, column) at every step.
 public struct KontextDenoiser: Sendable {
     /// Reports the step index (0-based) and the latents [16, h, w] after that step.
     public typealias StepCallback = (_ step: Int, _ latents: Tensor) throws -> Void
