@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(name: "bench-comfyui", dependencies: ["Backends", "DaemonSupport", "FakeServers", "Imaging"]),
         .executableTarget(
             name: "kontextd",
-            dependencies: ["EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd"]
+            dependencies: ["EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd", "FluxEngine"]
         ),
 
         // Times the Imaging stages for bench/run. It is not a product, so an install leaves it out.
@@ -58,7 +58,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
-        .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine"], exclude: ["Fixtures"]),
+        .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine", "Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"]),
     ]
 )
