@@ -106,6 +106,25 @@ enum TransformerFixtures {
         Self.expectClose(output, try fixture.load("output").rows(0..<targetCount), "target rows")
     }
 
+    @Test func quantizedGGUFMatchesDequantizedModel() throws {
+        let fixture = try TransformerFixtures.file("case-square.safetensors")
+        let path = TransformerFixtures.directory.appendingPathComponent("weights-q8_0.gguf").path
+        let model = try FluxTransformer(weights: WeightFiles.open(path: path), axesDimensions: TransformerFixtures.axes)
+        let image = try fixture.load("image")
+
+        let output = try model.velocity(
+            image: image,
+            imageIDs: fixture.load("image_ids"),
+            text: fixture.load("text"),
+            pooled: fixture.load("pooled"),
+            timestep: fixture.load("timestep").storage[0],
+            guidance: fixture.load("guidance").storage[0],
+            targetCount: image.rowCount
+        )
+        // The reference ran diffusers on the dequantized Q8_0 weights, so only reordering remains.
+        Self.expectClose(output, try TransformerFixtures.file("q8_0-output.safetensors").load("output"), "Q8_0 output")
+    }
+
     @Test func axesMustSumToHeadDimension() throws {
         let weights = try TransformerFixtures.file("weights-bfl.safetensors")
         #expect(throws: EngineError.invalidArgument(
