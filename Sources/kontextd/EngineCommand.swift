@@ -110,6 +110,8 @@ extension EngineCommand {
         Runs one FLUX.1 Kontext [dev] edit on the CPU with the native engine, from text conditioning
         computed elsewhere, and writes the decoded image as PNG. A seed gives the same noise as
         diffusers' FluxKontextPipeline with torch.Generator("cpu").manual_seed(seed) in float32.
+        The output is exactly W x H; the pipeline gives that size only with max_area=W*H, because
+        by default it scales the output to about 1024x1024 at the requested aspect ratio.
 
         Options:
           --transformer FILE     transformer weights: safetensors (BFL, ComfyUI or diffusers names)

@@ -31,6 +31,7 @@ public struct KontextDenoiser: Sendable {
     /// - Parameters:
     ///   - reference: VAE-encoded reference latents [16, h', w'] (scaled and shifted), h' and w' even.
     ///   - width, height: output size in pixels; like the pipeline, each is floored to a multiple of 16.
+    ///     The pipeline keeps this size only when called with `max_area=width*height`.
     ///   - seed: reproduces `torch.Generator("cpu").manual_seed(seed)` in diffusers (float32 noise).
     public func denoise(
         conditioning: KontextConditioning,
