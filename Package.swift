@@ -46,6 +46,7 @@ let package = Package(
             name: "kontextd",
             dependencies: [
                 "EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd", "LocalBackend",
+                "FluxEngine",
             ]
         ),
 
@@ -62,7 +63,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
-        .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine"], exclude: ["Fixtures"]),
+        .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine", "Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"], exclude: ["Fixtures"]),
     ]
 )
