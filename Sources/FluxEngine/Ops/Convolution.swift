@@ -1,8 +1,8 @@
 /// A 2-D convolution in PyTorch's layout on one channel-first image `[C, H, W]`.
 ///
 /// It runs as im2col plus `cblas_sgemm`, tiled over output rows so the column matrix stays within
-/// `columnBudget` floats whatever the image size: a 3×3 convolution over 128 channels of a 1024×1024
-/// image would need a 4.6 GB column matrix in one piece.
+/// `columnBudget` floats whatever the image size. Untiled, a 3×3 convolution over 128 channels of a
+/// 1024×1024 image would need a 4.6 GB column matrix.
 public struct Conv2d: Sendable {
     /// Zero padding on each side, in input pixels. The VAE downsampler pads right and bottom only.
     public struct Padding: Sendable, Equatable {
@@ -19,7 +19,7 @@ public struct Conv2d: Sendable {
             self.right = right
         }
 
-        /// The same padding on all four sides.
+        /// Returns the same padding on all four sides.
         public static func uniform(_ amount: Int) -> Padding {
             Padding(top: amount, bottom: amount, left: amount, right: amount)
         }
@@ -27,6 +27,8 @@ public struct Conv2d: Sendable {
 
     /// Floats in one column-matrix tile: 32 MB, about 7 output rows of a 3×3 convolution over
     /// 128 channels at width 1024.
+    // NOTE: this size is not tuned. A tile that fits in cache might be faster, but timings on the
+    // shared 2-core test machine were too noisy to decide.
     public static let defaultColumnBudget = 8 << 20
 
     /// Kernel `[out, in, kernelHeight, kernelWidth]`.
@@ -78,8 +80,8 @@ public struct Conv2d: Sendable {
     ///   - upsampling: reads the input as if it were first enlarged by this factor with nearest
     ///     neighbour sampling (PyTorch `interpolate(mode="nearest")`), without building the
     ///     enlarged image.
-    ///   - columnBudget: the most floats one column-matrix tile may hold; tests pass small values
-    ///     to force many tiles.
+    ///   - columnBudget: the maximum number of floats in one column-matrix tile. Tests pass small
+    ///     values to force many tiles.
     /// - Returns: `[outputChannels, H', W']`.
     public func callAsFunction(_ x: Tensor, upsampling: Int = 1, columnBudget: Int = defaultColumnBudget) -> Tensor {
         precondition(x.rank == 3 && x.shape[0] == inputChannels, "input \(x.shape) for a Conv2d of \(weight.shape)")

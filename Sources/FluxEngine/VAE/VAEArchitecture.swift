@@ -23,7 +23,7 @@ struct VAEArchitecture: Sendable, Equatable {
     var levels: Int { levelChannels.count }
     var deepestChannels: Int { levelChannels[levels - 1] }
 
-    /// Reads the counts from `weights` and checks that the file holds exactly the tensors they imply.
+    /// Reads the counts from `weights` and checks that the file contains exactly the tensors they imply.
     init(_ weights: VAEWeights, groups: Int) throws {
         let convIn = try Self.shape(weights, "encoder.conv_in.weight")
         let convOut = try Self.shape(weights, "encoder.conv_out.weight")
@@ -55,10 +55,10 @@ struct VAEArchitecture: Sendable, Equatable {
     }
 
     private func checkGroups(_ groups: Int, weights: VAEWeights) throws {
-        guard groups >= 1 else { throw EngineError.invalidArgument("VAE group count \(groups) is invalid; FLUX uses 32") }
+        guard groups >= 1 else { throw EngineError.invalidArgument("VAE group count \(groups) is invalid: it must be at least 1, and FLUX uses 32") }
         for channels in levelChannels where channels % groups != 0 {
             throw EngineError.invalidArgument(
-                "VAE in '\(weights.origin)' has a level of \(channels) channels, which does not split into \(groups) norm groups; pass the group count the model was trained with"
+                "VAE in '\(weights.origin)' has a level of \(channels) channels, which does not split into \(groups) norm groups. Pass the group count the model was trained with"
             )
         }
     }
@@ -115,7 +115,7 @@ struct VAEArchitecture: Sendable, Equatable {
         return layers
     }
 
-    /// The layers of a ResNet block; the 1×1 `nin_shortcut` exists only when the channel count changes.
+    /// Lists the layers of a ResNet block. The 1×1 `nin_shortcut` exists only when the channel count changes.
     private func resnetLayers(_ prefix: String, input: Int, output: Int) -> [(String, [Int])] {
         var layers: [(String, [Int])] = [
             (prefix + ".norm1", [input]),
