@@ -1,8 +1,10 @@
 /// A 2-D convolution in PyTorch's layout on one channel-first image `[C, H, W]`.
 ///
-/// It runs as im2col plus `cblas_sgemm`, tiled over output rows so the column matrix stays within
-/// `columnBudget` floats whatever the image size. Untiled, a 3×3 convolution over 128 channels of a
-/// 1024×1024 image would need a 4.6 GB column matrix.
+/// Stride-1 kernels run as one `cblas_sgemm` per kernel tap over a padded copy of the input (see
+/// `convolveShifted`). Strided and upsampling convolutions run as im2col plus `cblas_sgemm`, tiled
+/// over output rows so the column matrix stays within `columnBudget` floats whatever the image
+/// size. Untiled, a 3×3 convolution over 128 channels of a 1024×1024 image would need a 4.6 GB
+/// column matrix.
 public struct Conv2d: Sendable {
     /// Zero padding on each side, in input pixels. The VAE downsampler pads right and bottom only.
     public struct Padding: Sendable, Equatable {
@@ -80,8 +82,9 @@ public struct Conv2d: Sendable {
     ///   - upsampling: reads the input as if it were first enlarged by this factor with nearest
     ///     neighbour sampling (PyTorch `interpolate(mode="nearest")`), without building the
     ///     enlarged image.
-    ///   - columnBudget: the maximum number of floats in one column-matrix tile. Tests pass small
-    ///     values to force many tiles.
+    ///   - columnBudget: the maximum number of floats in one tile's scratch matrix: the column
+    ///     matrix, or the output block of the tap-by-tap path. Tests pass small values to force
+    ///     many tiles.
     /// - Returns: `[outputChannels, H', W']`.
     public func callAsFunction(_ x: Tensor, upsampling: Int = 1, columnBudget: Int = defaultColumnBudget) -> Tensor {
         precondition(x.rank == 3 && x.shape[0] == inputChannels, "input \(x.shape) for a Conv2d of \(weight.shape)")
@@ -96,6 +99,10 @@ public struct Conv2d: Sendable {
             out.withUnsafeMutableBufferPointer { output in
                 if isPointwise && upsampling == 1 {
                     multiplyPointwise(input: input, output: output, pixels: size.height * size.width)
+                } else if canConvolveShifted(upsampling: upsampling) {
+                    convolveShifted(
+                        x, output: output, outputHeight: size.height, outputWidth: size.width, budget: columnBudget
+                    )
                 } else {
                     let geometry = ConvolutionGeometry(
                         source: source, outputHeight: size.height, outputWidth: size.width,
