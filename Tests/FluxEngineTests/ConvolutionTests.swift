@@ -69,6 +69,22 @@ import Testing
         #expect(fused.maxAbsoluteDifference(to: explicit) < 1e-5 * max(1, explicit.maxMagnitude))
     }
 
+    @Test(arguments: budgets) func stridedUpsamplingReadMatchesExplicitUpsample(budget: Int) throws {
+        let file = try Self.fixture()
+        let layer = Conv2d(
+            weight: try file.load("k3s2pad0101.weight"), bias: try file.load("k3s2pad0101.bias"), stride: 2,
+            padding: Conv2d.Padding(top: 0, bottom: 1, left: 0, right: 1)
+        )
+        let input = try file.load("conv.input")
+
+        let fused = layer(input, upsampling: 2, columnBudget: budget)
+        let explicit = layer(Self.upsampleNearest(input))
+
+        #expect(fused.shape == [5, 9, 11])
+        // Different tilings change OpenBLAS's summation order, so allow float32 rounding.
+        #expect(fused.maxAbsoluteDifference(to: explicit) < 1e-5 * max(1, explicit.maxMagnitude))
+    }
+
     @Test func groupNormMatchesTorch() throws {
         let file = try Self.fixture()
         let norm = GroupNorm(groups: 4, weight: try file.load("groupnorm.weight"), bias: try file.load("groupnorm.bias"))

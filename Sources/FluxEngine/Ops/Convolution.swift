@@ -1,7 +1,7 @@
 /// A 2-D convolution in PyTorch's layout on one channel-first image `[C, H, W]`.
 ///
-/// Stride-1 kernels run as one `cblas_sgemm` per kernel tap over a padded copy of the input (see
-/// `convolveShifted`). Strided and upsampling convolutions run as im2col plus `cblas_sgemm`, tiled
+/// Stride-1 kernels run as one `cblas_sgemm` per kernel tap over padded bands of the input (see
+/// `convolveShifted`). Strided convolutions run as im2col plus `cblas_sgemm`, tiled
 /// over output rows so the column matrix stays within `columnBudget` floats whatever the image
 /// size. Untiled, a 3×3 convolution over 128 channels of a 1024×1024 image would need a 4.6 GB
 /// column matrix.
@@ -99,15 +99,15 @@ public struct Conv2d: Sendable {
             out.withUnsafeMutableBufferPointer { output in
                 if isPointwise && upsampling == 1 {
                     multiplyPointwise(input: input, output: output, pixels: size.height * size.width)
-                } else if canConvolveShifted(upsampling: upsampling) {
-                    convolveShifted(
-                        x, output: output, outputHeight: size.height, outputWidth: size.width, budget: columnBudget
-                    )
+                    return
+                }
+                let geometry = ConvolutionGeometry(
+                    source: source, outputHeight: size.height, outputWidth: size.width,
+                    kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding
+                )
+                if canConvolveShifted {
+                    convolveShifted(input: input, output: output, geometry: geometry, budget: columnBudget)
                 } else {
-                    let geometry = ConvolutionGeometry(
-                        source: source, outputHeight: size.height, outputWidth: size.width,
-                        kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding
-                    )
                     convolveTiled(input: input, output: output, geometry: geometry, columnBudget: columnBudget)
                 }
             }
