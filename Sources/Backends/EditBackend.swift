@@ -21,6 +21,8 @@ public struct EditRequest: Sendable {
     /// Durable notes for this step of this job, kept in the job's claim folder, so a backend that
     /// started remote work (a hosted run id) can resume it after a restart instead of starting again.
     public var checkpoint: (any BackendCheckpoint)?
+    /// Called as a long generative step advances, for the service status line.
+    public var progress: (@Sendable (BackendProgress) -> Void)?
 
     public init(
         jobID: String,
@@ -43,6 +45,25 @@ public struct EditRequest: Sendable {
         self.outputWidth = outputWidth
         self.outputHeight = outputHeight
         self.checkpoint = nil
+        self.progress = nil
+    }
+}
+
+/// How far a backend has come with one request, such as step 3 of 20 of the denoising loop.
+public struct BackendProgress: Sendable, Equatable, CustomStringConvertible {
+    /// What the backend is doing: `text encoding`, `reference encoding`, `denoising`, `decoding`.
+    public var stage: String
+    public var completed: Int
+    public var total: Int
+
+    public init(stage: String, completed: Int, total: Int) {
+        self.stage = stage
+        self.completed = completed
+        self.total = total
+    }
+
+    public var description: String {
+        total > 1 ? "\(stage) \(completed)/\(total)" : stage
     }
 }
 
@@ -61,11 +82,14 @@ public struct EditResult: Sendable {
     /// The server or engine that ran the step, for the job log (never a URL with credentials).
     public var server: String?
     public var warnings: [String]
+    /// Seconds spent in the backend's own stages, in order, for the job log.
+    public var timings: [(stage: String, seconds: Double)]
 
-    public init(image: Image, server: String? = nil, warnings: [String] = []) {
+    public init(image: Image, server: String? = nil, warnings: [String] = [], timings: [(stage: String, seconds: Double)] = []) {
         self.image = image
         self.server = server
         self.warnings = warnings
+        self.timings = timings
     }
 }
 

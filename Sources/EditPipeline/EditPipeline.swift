@@ -1,4 +1,4 @@
-import Backends
+public import Backends
 public import DaemonSupport
 import Foundation
 import Imaging
@@ -13,11 +13,19 @@ public struct EditPipeline: Sendable {
     public let backends: BackendRegistry
     public let settings: PipelineSettings
     public let logger: Logger
+    /// Receives a job's backend progress (job id, progress) while its generative step runs.
+    public let progress: (@Sendable (String, BackendProgress) -> Void)?
 
-    public init(backends: BackendRegistry, settings: PipelineSettings, logger: Logger) {
+    public init(
+        backends: BackendRegistry,
+        settings: PipelineSettings,
+        logger: Logger,
+        progress: (@Sendable (String, BackendProgress) -> Void)? = nil
+    ) {
         self.backends = backends
         self.settings = settings
         self.logger = logger
+        self.progress = progress
     }
 
     /// Runs `job` with `recipe` (the merged folder recipes) as the defaults under its sidecar, and
@@ -247,10 +255,15 @@ public struct EditPipeline: Sendable {
             outputHeight: image.height
         )
         request.checkpoint = FileCheckpoint(path: location.checkpointPath)
+        if let progress {
+            let jobID = location.job.id
+            request.progress = { progress(jobID, $0) }
+        }
         do {
             let result = try await backend.edit(request)
             log.server = result.server ?? log.server
             log.warnings += result.warnings
+            log.timings += result.timings.map { JobLog.StageTiming(stage: "backend: " + $0.stage, seconds: $0.seconds) }
             return result.image.converted(to: .rgb)
         } catch {
             throw JobFailure(stage: .backend, message: "backend '\(backend.name)': \(error)", isTransient: error.isTransient)

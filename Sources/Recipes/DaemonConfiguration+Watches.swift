@@ -132,8 +132,7 @@ extension ConfigurationReader {
         case .hosted:
             backend.hosted = readHostedOptions(options, path: path)
         case .local:
-            // TODO: the native backend parses its own keys once it exists.
-            break
+            backend.local = readLocalOptions(options, path: path)
         }
         return backend
     }

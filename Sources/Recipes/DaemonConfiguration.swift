@@ -64,6 +64,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var comfyUI: ComfyUIBackendOptions?
         /// The parsed options of a `hosted` backend.
         public var hosted: HostedBackendOptions?
+        /// The parsed options of a `local` backend.
+        public var local: LocalBackendOptions?
 
         public init(name: String, kind: Kind, options: YAMLNode? = nil, file: String? = nil) {
             self.name = name

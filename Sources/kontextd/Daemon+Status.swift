@@ -8,8 +8,12 @@ import Synchronization
 extension Daemon {
     /// The systemd status line, as `systemctl status` shows it.
     var statusLine: String {
-        let (running, succeeded, failed) = statistics.withLock { ($0.running.count, $0.succeeded, $0.failed) }
-        return "queue \(queue.count), running \(running), done \(succeeded), failed \(failed)"
+        let (running, succeeded, failed, progress) = statistics.withLock { statistics in
+            let oldest = statistics.running.values.filter { $0.progress != nil }.min { $0.since < $1.since }
+            return (statistics.running.count, statistics.succeeded, statistics.failed, oldest?.progress)
+        }
+        let line = "queue \(queue.count), running \(running), done \(succeeded), failed \(failed)"
+        return progress.map { line + ", \($0)" } ?? line
     }
 
     /// Rewrites the status file and the systemd status every second, and feeds the watchdog.

@@ -1,3 +1,4 @@
+import Backends
 import DaemonSupport
 import EditPipeline
 import Foundation
@@ -36,13 +37,18 @@ final class Daemon: Sendable {
         self.configuration = configuration
         self.configPath = configPath
         self.logger = logger
+        let relay = ProgressRelay()
         self.pipeline = EditPipeline(
             backends: try BackendFactory.makeRegistry(configuration, logger: logger),
             settings: configuration.pipelineSettings,
-            logger: logger
+            logger: logger,
+            progress: { job, progress in relay.report(job: job, progress: progress.description) }
         )
         self.watches = try configuration.watches.map { try WatchRuntime(watch: $0, configuration: configuration, logger: logger) }
         self.stopDeadline = .milliseconds(Int64(configuration.stopTimeout * 1000))
+        relay.attach { [weak self] job, progress in
+            self?.statistics.withLock { $0.progressed(job, progress) }
+        }
     }
 
     /// Runs until SIGTERM or SIGINT; returns the process exit status.

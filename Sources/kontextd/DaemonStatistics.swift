@@ -1,5 +1,6 @@
 import EditPipeline
 import Foundation
+import Synchronization
 
 /// Counters and the list of running jobs, shared by the workers and the status writer.
 struct DaemonStatistics: Sendable {
@@ -8,6 +9,8 @@ struct DaemonStatistics: Sendable {
         var image: String
         var watch: String
         var since: Date
+        /// The backend's last progress report, such as `denoising 3/20`.
+        var progress: String?
     }
 
     struct RecentFailure: Sendable, Codable {
@@ -32,6 +35,10 @@ struct DaemonStatistics: Sendable {
 
     mutating func started(_ job: String, image: String, watch: String) {
         running[job] = RunningJob(job: job, image: image, watch: watch, since: Date())
+    }
+
+    mutating func progressed(_ job: String, _ progress: String) {
+        running[job]?.progress = progress
     }
 
     mutating func finished(_ job: String) {
@@ -83,5 +90,22 @@ struct StatusReport: Codable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
+    }
+}
+
+/// Carries backend progress from the pipeline to the daemon's statistics.
+///
+/// The pipeline is built before the daemon exists, so it reports here and the daemon attaches itself
+/// once it is initialised.
+final class ProgressRelay: Sendable {
+    private let sink = Mutex<(@Sendable (String, String) -> Void)?>(nil)
+
+    func attach(_ receiver: @escaping @Sendable (String, String) -> Void) {
+        sink.withLock { $0 = receiver }
+    }
+
+    func report(job: String, progress: String) {
+        let receiver = sink.withLock { $0 }
+        receiver?(job, progress)
     }
 }

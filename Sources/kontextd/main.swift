@@ -28,6 +28,8 @@ do {
         status = try StatusCommand(rest).run()
     case "retry":
         status = try RetryCommand(rest).run(logger: logger)
+    case "engine":
+        status = try EngineCommand(rest).run()
     case "help", "--help", "-h":
         let topic = rest.first
         print(topic.flatMap(Help.text(for:)) ?? Help.overview)

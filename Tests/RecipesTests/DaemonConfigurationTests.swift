@@ -86,6 +86,26 @@ struct DaemonConfigurationTests {
         #expect(configuration.defaultBackend == "comfy")
     }
 
+    @Test func readsTheLocalBackendFilesAndDefaultsItsTokenizers() throws {
+        let configuration = try DaemonConfiguration.parse(
+            Array(
+                ("watches:\n  - {name: a, inbox: /i, outbox: /o, failed: /f, state: /s}\n"
+                    + "backends:\n  - name: cpu\n    type: local\n    transformer: /m/flux.gguf\n"
+                    + "    vae: /m/ae.safetensors\n    clip_l: /m/clip_l.safetensors\n    t5xxl: /m/t5.safetensors\n"
+                    + "    threads: 3\n").utf8
+            ),
+            fileName: "kontextd.yaml"
+        )
+        let local = try #require(configuration.backend(named: "cpu")?.local)
+        #expect(local.transformer == "/m/flux.gguf")
+        #expect(local.vae == "/m/ae.safetensors")
+        #expect(local.clipL == "/m/clip_l.safetensors")
+        #expect(local.t5xxl == "/m/t5.safetensors")
+        #expect(local.threads == 3)
+        #expect(local.clipTokenizer == LocalBackendOptions.defaultCLIPTokenizer)
+        #expect(local.t5Tokenizer == LocalBackendOptions.defaultT5Tokenizer)
+    }
+
     @Test func exampleComfyUIBlockParses() throws {
         let example = try String(contentsOfFile: exampleFolder + "/kontextd.yaml", encoding: .utf8)
         var lines: [String] = []

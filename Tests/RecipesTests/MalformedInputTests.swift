@@ -544,6 +544,33 @@ struct MalformedInputTests {
                 + "starting with '/'"
         ),
         MalformedCase(
+            "local backend without a transformer",
+            .configuration,
+            watches
+                + "backends:\n  - name: cpu\n    type: local\n    vae: /m/ae.safetensors\n"
+                + "    clip_l: /m/clip_l.safetensors\n    t5xxl: /m/t5.gguf\n",
+            "kontextd.yaml:4:5: error: 'backends[1]' has no 'transformer'; give the absolute path of the Flux "
+                + "Kontext transformer (safetensors or GGUF)"
+        ),
+        MalformedCase(
+            "local backend relative weights",
+            .configuration,
+            watches
+                + "backends:\n  - name: cpu\n    type: local\n    transformer: flux.gguf\n    vae: /m/ae.safetensors\n"
+                + "    clip_l: /m/clip_l.safetensors\n    t5xxl: /m/t5.gguf\n",
+            "kontextd.yaml:6:18: error: 'backends[1].transformer' is 'flux.gguf', which is not an absolute path; "
+                + "write it starting with '/'"
+        ),
+        MalformedCase(
+            "local backend zero threads",
+            .configuration,
+            watches
+                + "backends:\n  - name: cpu\n    type: local\n    transformer: /m/f.gguf\n    vae: /m/ae.safetensors\n"
+                + "    clip_l: /m/clip_l.safetensors\n    t5xxl: /m/t5.gguf\n    threads: 0\n",
+            "kontextd.yaml:10:14: error: invalid value '0' for 'backends[1].threads': expected an integer from 1 "
+                + "to 1024, for example 'threads: 2'"
+        ),
+        MalformedCase(
             "fill backend with options",
             .configuration,
             watches + "backends:\n  - {name: quick, type: fill, servers: [a]}\n",

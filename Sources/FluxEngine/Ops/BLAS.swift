@@ -1,4 +1,5 @@
 internal import COpenBLAS
+import Synchronization
 
 /// Thin wrappers over the OpenBLAS calls the engine uses.
 enum BLAS {
@@ -23,6 +24,8 @@ enum BLAS {
         beta: Float = 0
     ) {
         guard m > 0, n > 0 else { return }
+        let start = ContinuousClock.now
+        defer { GEMMStatistics.record(flops: 2 * m * n * k, since: start) }
         cblas_sgemm(
             CblasRowMajor,
             CblasNoTrans,
@@ -31,5 +34,45 @@ enum BLAS {
             alpha, a, Int32(lda), b, Int32(ldb),
             beta, c, Int32(ldc)
         )
+    }
+}
+
+/// Counts the engine's matrix multiplications, so a benchmark can tell how much of a stage's time
+/// went to GEMM and at what rate.
+public enum GEMMStatistics {
+    private static let calls = Atomic<Int>(0)
+    private static let flops = Atomic<Int>(0)
+    private static let nanoseconds = Atomic<Int>(0)
+
+    /// Totals since the last `reset`.
+    public struct Snapshot: Sendable, Equatable {
+        public var calls: Int
+        public var flops: Int
+        public var seconds: Double
+
+        /// Achieved GEMM rate in GFLOP/s.
+        public var gigaflopsPerSecond: Double { seconds > 0 ? Double(flops) / seconds / 1e9 : 0 }
+    }
+
+    public static var snapshot: Snapshot {
+        Snapshot(
+            calls: calls.load(ordering: .relaxed),
+            flops: flops.load(ordering: .relaxed),
+            seconds: Double(nanoseconds.load(ordering: .relaxed)) / 1e9
+        )
+    }
+
+    public static func reset() {
+        calls.store(0, ordering: .relaxed)
+        flops.store(0, ordering: .relaxed)
+        nanoseconds.store(0, ordering: .relaxed)
+    }
+
+    static func record(flops count: Int, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let nanos = Int(elapsed.components.seconds) * 1_000_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000)
+        calls.add(1, ordering: .relaxed)
+        flops.add(count, ordering: .relaxed)
+        nanoseconds.add(nanos, ordering: .relaxed)
     }
 }
