@@ -10,6 +10,8 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
+OpenBLASRestart.restartIfNeeded()
+
 let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "help"
 let rest = arguments.dropFirst()
