@@ -64,6 +64,7 @@ let package = Package(
         ),
         .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
         .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine", "Imaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "FluxEngine", "Imaging"]),
         .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"], exclude: ["Fixtures"]),
     ]
 )

@@ -25,7 +25,10 @@ struct LocalKontextEdit {
             try checkCancelled()
             let reference = try timed("reference encoding", into: &timings) { try encodeReference(request.image) }
             try checkCancelled()
-            let latents = try denoise(request, conditioning: conditioning, reference: reference.latents, timings: &timings)
+            let output = Self.runSize(width: request.outputWidth, height: request.outputHeight, maxMegapixels: options.maxMegapixels)
+            let latents = try denoise(
+                request, size: output, conditioning: conditioning, reference: reference.latents, timings: &timings
+            )
             try checkCancelled()
             let image = try timed("decoding", into: &timings) { try decode(latents) }
             return .success(EditResult(image: image, server: "local engine", timings: timings))
@@ -70,10 +73,23 @@ struct LocalKontextEdit {
         return KontextConditioning(promptEmbeddings: embeddings, pooledEmbedding: pooled)
     }
 
-    /// The reference image, at sides that are multiples of 16, encoded to scaled latents.
+    /// The size an image runs at: scaled down to `maxMegapixels` when it is larger, keeping the aspect
+    /// ratio, then each side floored to a multiple of 16 (at least 16). A megapixel here is 1024²
+    /// pixels, as in ComfyUI and the Kontext resolutions, so 0.25 runs a square image at 512x512.
+    static func runSize(width: Int, height: Int, maxMegapixels: Double?) -> (width: Int, height: Int) {
+        var scale = 1.0
+        let limit = (maxMegapixels ?? .infinity) * 1024 * 1024
+        if Double(width * height) > limit {
+            scale = (limit / Double(width * height)).squareRoot()
+        }
+        let scaledWidth = Int((Double(width) * scale).rounded(.down))
+        let scaledHeight = Int((Double(height) * scale).rounded(.down))
+        return (max(16, scaledWidth / 16 * 16), max(16, scaledHeight / 16 * 16))
+    }
+
+    /// The reference image at its run size, encoded to scaled latents.
     private func encodeReference(_ image: Image) throws -> (latents: Tensor, width: Int, height: Int) {
-        let width = max(16, image.width / 16 * 16)
-        let height = max(16, image.height / 16 * 16)
+        let (width, height) = Self.runSize(width: image.width, height: image.height, maxMegapixels: options.maxMegapixels)
         let sized = width == image.width && height == image.height ? image : image.resized(width: width, height: height)
         let vae = try FluxVAE(weights: try WeightFiles.open(path: options.vae))
         return (try vae.encode(ImageTensors.tensor(from: sized)), width, height)
@@ -81,6 +97,7 @@ struct LocalKontextEdit {
 
     private func denoise(
         _ request: EditRequest,
+        size: (width: Int, height: Int),
         conditioning: KontextConditioning,
         reference: Tensor,
         timings: inout [(stage: String, seconds: Double)]
@@ -93,8 +110,8 @@ struct LocalKontextEdit {
         let latents = try KontextDenoiser(transformer: transformer).denoise(
             conditioning: conditioning,
             reference: reference,
-            width: max(16, request.outputWidth),
-            height: max(16, request.outputHeight),
+            width: size.width,
+            height: size.height,
             steps: steps,
             guidance: Float(request.guidance),
             seed: request.seed
