@@ -26,20 +26,26 @@ public struct LocalBackend: EditBackend {
 
     public func edit(_ request: EditRequest) async throws(BackendError) -> EditResult {
         guard let prompt = request.prompt else {
-            throw .permanent("backend '\(name)' needs a prompt; add `prompt:` saying what to change")
+            throw .permanent("the local engine needs a prompt; add `prompt:` saying what to change")
         }
         try checkFiles()
         let flag = CancellationFlag()
+        let reply = OneReply()
         let options = options
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<EditResult, BackendError>, Never>) in
+                reply.set(continuation)
                 queue.async {
+                    guard !flag.isSet else { return }
                     let run = LocalKontextEdit(options: options, isCancelled: { flag.isSet }, progress: request.progress)
-                    continuation.resume(returning: run.edit(request, prompt: prompt))
+                    reply.resume(with: run.edit(request, prompt: prompt))
                 }
             }
         } onCancel: {
+            // A step can take minutes; the job is answered at once and the engine stops at its next
+            // check, so a stop never waits for the step to end.
             flag.set()
+            reply.resume(with: .failure(.transient("the local edit was stopped before it finished; the job can run again")))
         }
         return try outcome.get()
     }
@@ -48,20 +54,71 @@ public struct LocalBackend: EditBackend {
     private func checkFiles() throws(BackendError) {
         for (key, path) in options.files {
             var isFolder: ObjCBool = false
+            let wantsFolder = key == "clip_tokenizer"
+            let kind = wantsFolder ? "folder" : "file"
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
                 throw .permanent(
-                    "backend '\(name)': the \(key) file '\(path)' does not exist; put the file there or change "
-                        + "'\(key)' of this backend in the configuration"
+                    "the \(key) \(kind) '\(path)' does not exist; put the \(kind) there or change '\(key)' of "
+                        + "backend '\(name)' in the configuration"
                 )
             }
-            let wantsFolder = key == "clip_tokenizer"
             if isFolder.boolValue != wantsFolder {
                 throw .permanent(
-                    "backend '\(name)': '\(path)' (\(key)) is a \(isFolder.boolValue ? "folder" : "file"), expected a "
+                    "'\(path)' (\(key)) is a \(isFolder.boolValue ? "folder" : "file"), expected a "
                         + (wantsFolder ? "folder holding vocab.json and merges.txt" : "file")
+                        + "; change '\(key)' of backend '\(name)' in the configuration"
                 )
             }
         }
+    }
+}
+
+/// The answer to one edit request, given once: by the engine when it finishes, or at once when the
+/// task is cancelled, whichever comes first.
+final class OneReply: Sendable {
+    typealias Answer = Result<EditResult, BackendError>
+
+    private enum State {
+        case empty
+        case waiting(CheckedContinuation<Answer, Never>)
+        case answered(Answer)
+        case done
+    }
+
+    private let state = Mutex<State>(.empty)
+
+    /// Registers the waiting continuation; an answer that came first is given to it at once.
+    func set(_ continuation: CheckedContinuation<Answer, Never>) {
+        let early = state.withLock { state -> Answer? in
+            switch state {
+            case .empty:
+                state = .waiting(continuation)
+                return nil
+            case .answered(let answer):
+                state = .done
+                return answer
+            case .waiting, .done:
+                return nil
+            }
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    /// Answers the request unless it was answered already.
+    func resume(with answer: Answer) {
+        let waiting = state.withLock { state -> CheckedContinuation<Answer, Never>? in
+            switch state {
+            case .empty:
+                state = .answered(answer)
+                return nil
+            case .waiting(let continuation):
+                state = .done
+                return continuation
+            case .answered, .done:
+                return nil
+            }
+        }
+        waiting?.resume(returning: answer)
     }
 }
 

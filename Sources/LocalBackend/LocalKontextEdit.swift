@@ -10,6 +10,13 @@ struct LocalKontextEdit {
     /// Thrown from a step callback to stop the loop when the job is cancelled.
     struct Cancelled: Error {}
 
+    /// An engine error while reading or running the file of one configuration key.
+    struct FileFailure: Error {
+        var key: String
+        var path: String
+        var underlying: any Error
+    }
+
     var options: LocalBackendOptions
     var isCancelled: @Sendable () -> Bool
     var progress: (@Sendable (BackendProgress) -> Void)?
@@ -34,8 +41,13 @@ struct LocalKontextEdit {
             return .success(EditResult(image: image, server: "local engine", timings: timings))
         } catch is Cancelled {
             return .failure(.transient("the local engine was stopped before the edit finished; the job can run again"))
-        } catch let error as EngineError {
-            return .failure(.permanent("local engine: \(error)"))
+        } catch let failure as FileFailure {
+            return .failure(
+                .permanent(
+                    "local engine, \(failure.key) '\(failure.path)': \(failure.underlying); '\(failure.key)' must name "
+                        + "the \(Self.fileDescription(failure.key))"
+                )
+            )
         } catch {
             return .failure(.permanent("local engine: \(error)"))
         }
@@ -61,15 +73,43 @@ struct LocalKontextEdit {
         return value
     }
 
+    /// Runs `body`, tagging an engine error with the configuration key whose file it concerns.
+    private func using<Value>(_ key: String, _ path: String, _ body: () throws -> Value) throws -> Value {
+        do {
+            return try body()
+        } catch let error as EngineError {
+            throw FileFailure(key: key, path: path, underlying: error)
+        }
+    }
+
+    static func fileDescription(_ key: String) -> String {
+        switch key {
+        case "transformer": "FLUX.1 Kontext transformer"
+        case "vae": "FLUX.1 VAE (ae.safetensors)"
+        case "clip_l": "CLIP-L text encoder"
+        case "t5xxl": "T5-XXL encoder"
+        case "clip_tokenizer": "folder with CLIP's vocab.json and merges.txt"
+        default: "T5 tokenizer (spiece.model or tokenizer.json)"
+        }
+    }
+
     // MARK: - Stages
 
     /// T5 embeddings [512, 4096] and the pooled CLIP vector [768]; each encoder is dropped after use.
     private func encodeText(_ prompt: String) throws -> KontextConditioning {
-        let clipTokens = try CLIPTokenizer(directory: options.clipTokenizer).encode(prompt)
-        let pooled = try CLIPTextEncoder(weights: try WeightFiles.open(path: options.clipL)).pooled(tokens: clipTokens)
+        let clipTokens = try using("clip_tokenizer", options.clipTokenizer) {
+            try CLIPTokenizer(directory: options.clipTokenizer).encode(prompt)
+        }
+        let pooled = try using("clip_l", options.clipL) {
+            try CLIPTextEncoder(weights: try WeightFiles.open(path: options.clipL)).pooled(tokens: clipTokens)
+        }
         try checkCancelled()
-        let t5Tokens = try T5Tokenizer(path: options.t5Tokenizer).encode(prompt, length: Self.textLength)
-        let embeddings = try T5Encoder(weights: try WeightFiles.open(path: options.t5xxl)).encode(tokens: t5Tokens)
+        let t5Tokens = try using("t5_tokenizer", options.t5Tokenizer) {
+            try T5Tokenizer(path: options.t5Tokenizer).encode(prompt, length: Self.textLength)
+        }
+        let embeddings = try using("t5xxl", options.t5xxl) {
+            try T5Encoder(weights: try WeightFiles.open(path: options.t5xxl)).encode(tokens: t5Tokens)
+        }
         return KontextConditioning(promptEmbeddings: embeddings, pooledEmbedding: pooled)
     }
 
@@ -91,8 +131,10 @@ struct LocalKontextEdit {
     private func encodeReference(_ image: Image) throws -> (latents: Tensor, width: Int, height: Int) {
         let (width, height) = Self.runSize(width: image.width, height: image.height, maxMegapixels: options.maxMegapixels)
         let sized = width == image.width && height == image.height ? image : image.resized(width: width, height: height)
-        let vae = try FluxVAE(weights: try WeightFiles.open(path: options.vae))
-        return (try vae.encode(ImageTensors.tensor(from: sized)), width, height)
+        let latents = try using("vae", options.vae) {
+            try FluxVAE(weights: try WeightFiles.open(path: options.vae)).encode(ImageTensors.tensor(from: sized))
+        }
+        return (latents, width, height)
     }
 
     private func denoise(
@@ -102,24 +144,29 @@ struct LocalKontextEdit {
         reference: Tensor,
         timings: inout [(stage: String, seconds: Double)]
     ) throws -> Tensor {
-        let transformer = try FluxTransformer(weights: try WeightFiles.open(path: options.transformer))
+        let transformer = try using("transformer", options.transformer) {
+            try FluxTransformer(weights: try WeightFiles.open(path: options.transformer))
+        }
         let steps = request.steps
         var stepStart = ContinuousClock.now
         var stepTimes: [Double] = []
         report("denoising", 0, of: steps)
-        let latents = try KontextDenoiser(transformer: transformer).denoise(
-            conditioning: conditioning,
-            reference: reference,
-            width: size.width,
-            height: size.height,
-            steps: steps,
-            guidance: Float(request.guidance),
-            seed: request.seed
-        ) { step, _ in
-            stepTimes.append(seconds(since: stepStart))
-            stepStart = ContinuousClock.now
-            report("denoising", step + 1, of: steps)
-            try checkCancelled()
+        let denoiser = KontextDenoiser(transformer: transformer)
+        let latents = try using("transformer", options.transformer) {
+            try denoiser.denoise(
+                conditioning: conditioning,
+                reference: reference,
+                width: size.width,
+                height: size.height,
+                steps: steps,
+                guidance: Float(request.guidance),
+                seed: request.seed
+            ) { step, _ in
+                stepTimes.append(seconds(since: stepStart))
+                stepStart = ContinuousClock.now
+                report("denoising", step + 1, of: steps)
+                try checkCancelled()
+            }
         }
         for (index, time) in stepTimes.enumerated() {
             timings.append(("denoising step \(index + 1)", time))
@@ -128,8 +175,10 @@ struct LocalKontextEdit {
     }
 
     private func decode(_ latents: Tensor) throws -> Image {
-        let vae = try FluxVAE(weights: try WeightFiles.open(path: options.vae))
-        return ImageTensors.image(from: try vae.decode(latents))
+        let pixels = try using("vae", options.vae) {
+            try FluxVAE(weights: try WeightFiles.open(path: options.vae)).decode(latents)
+        }
+        return ImageTensors.image(from: pixels)
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {

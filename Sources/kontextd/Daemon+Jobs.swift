@@ -94,7 +94,8 @@ extension Daemon {
         do {
             let outputs = try watch.delivery.deliverSuccess(result, job: input)
             statistics.withLock { $0.succeeded += 1 }
-            let seconds = result.log.timings.reduce(0) { $0 + $1.seconds }
+            // Stages named "backend: ..." are a backend's own breakdown of the "backend" stage.
+            let seconds = result.log.timings.filter { !$0.stage.hasPrefix("backend: ") }.reduce(0) { $0 + $1.seconds }
             logger.info("Job finished", ["outputs": outputs.joined(separator: ","), "seconds": String(format: "%.2f", seconds)])
         } catch {
             logger.error("Job delivery failed", ["error": "\(error)"])

@@ -50,4 +50,8 @@ do {
     printError("kontextd \(command): \(error)")
     status = 1
 }
-exit(status)
+// Leave without running library destructors: OpenBLAS's joins its worker threads and can wait forever
+// when the process stops while an engine thread is still inside a GEMM. Every file the daemon writes
+// is flushed and synced where it is written; only the standard streams need flushing here.
+fflush(nil)
+_exit(status)

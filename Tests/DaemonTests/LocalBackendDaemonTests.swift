@@ -11,7 +11,7 @@ struct LocalBackendDaemonTests {
     private static let clipTokenizer = DaemonHarness.repositoryRoot + "/share/kontextd/tokenizers/clip"
     private static let t5Tokenizer = DaemonHarness.repositoryRoot + "/Tests/FluxEngineTests/Fixtures/text/t5/spiece.model"
 
-    private func makeDaemon(transformer: String = fixtures + "/transformer.safetensors") throws -> DaemonHarness {
+    private func makeDaemon(transformer: String = fixtures + "/transformer.safetensors", extra: String = "") throws -> DaemonHarness {
         try DaemonHarness(
             extraConfiguration: """
                 backends:
@@ -25,6 +25,7 @@ struct LocalBackendDaemonTests {
                     t5_tokenizer: \(Self.t5Tokenizer)
                     threads: 2
                 default_backend: cpu
+                \(extra)
                 """
         )
     }
@@ -97,5 +98,47 @@ struct LocalBackendDaemonTests {
         let text = try String(contentsOfFile: daemon.failed + "/" + report, encoding: .utf8)
         #expect(text.contains("the transformer file '\(missing)' does not exist"), "\(text)")
         #expect(files.contains { $0.hasSuffix("/cups.jpg") })
+    }
+
+    @Test func wrongModelFailsNamingTheKeyAndTheFile() async throws {
+        let daemon = try makeDaemon(transformer: Self.fixtures + "/vae.safetensors")
+        try await daemon.start()
+        try daemon.drop(text: "prompt: make it night\nsteps: 2\n", as: "cups.yaml")
+        try daemon.drop(photo: "colorfulcups.jpg", as: "cups.jpg")
+
+        let failed = await DaemonHarness.waitUntil(timeout: 120) {
+            DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("cups.jpg.error.txt") }
+        }
+        #expect(failed, "\(daemon.log)")
+        await daemon.stop()
+        let files = DaemonHarness.files(under: daemon.failed)
+        let report = try #require(files.first { $0.hasSuffix("cups.jpg.error.txt") })
+        let text = try String(contentsOfFile: daemon.failed + "/" + report, encoding: .utf8)
+        #expect(text.contains("local engine, transformer '\(Self.fixtures)/vae.safetensors': tensor 'img_in.weight' is missing"), "\(text)")
+        #expect(text.contains("'transformer' must name the FLUX.1 Kontext transformer"), "\(text)")
+        #expect(!text.contains("backend 'cpu': backend 'cpu'"), "\(text)")
+    }
+
+    /// A denoising step can take minutes with real weights, so SIGTERM must not wait for one to end.
+    @Test func stopDuringAnEditReturnsTheJobWithoutWaitingForTheStep() async throws {
+        let daemon = try makeDaemon(extra: "stop_timeout: 1")
+        try await daemon.start()
+        let input = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/input.png"))
+        try daemon.drop(text: "prompt: make it night\nsteps: 50\nseed: 1\n", as: "cups.yaml")
+        try daemon.drop(data: input, as: "cups.png")
+        let statusFile = daemon.state + "/status.json"
+        let denoising = await DaemonHarness.waitUntil(timeout: 120) {
+            (try? String(contentsOfFile: statusFile, encoding: .utf8))?.contains("denoising") ?? false
+        }
+        #expect(denoising, "\(daemon.log)")
+
+        // Generous bound: stop_timeout is 1 s, and one step of this model at 1024x1024 takes seconds.
+        let stoppedBy = Date().addingTimeInterval(20)
+        let status = await daemon.stop(timeout: 60)
+        #expect(status == 0, "\(daemon.log)")
+        #expect(Date() < stoppedBy, "the daemon waited for the engine instead of returning the job")
+        #expect(DaemonHarness.files(under: daemon.inbox) == ["cups.png", "cups.yaml"], "\(daemon.log)")
+        #expect(DaemonHarness.files(under: daemon.outbox).isEmpty)
+        #expect(DaemonHarness.files(under: daemon.failed).isEmpty)
     }
 }
