@@ -60,6 +60,8 @@ let package = Package(
         .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
         .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"]),
+        // Crash, load and hostile-input runs against the real daemon; scripts/reliability runs them at full size.
+        .testTarget(name: "ReliabilityTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"]),
     ]
 )
 
