@@ -1,3 +1,4 @@
+import DaemonSupport
 import Foundation
 
 extension Claimer {
@@ -22,7 +23,37 @@ extension Claimer {
         record.ownerHost = owner.host
         let adopted = ClaimedJob(record: record, directory: target)
         try updateRecord(adopted)
+        completeClaim(adopted)
         return adopted
+    }
+
+    /// Moves in the files that a claim cut short by a crash left in the inbox.
+    ///
+    /// `claim` renames the image first and the sidecar and references after it, and `releaseToInbox`
+    /// moves them back one by one, so a process killed in between leaves part of the job in the inbox.
+    /// Without this step the job would run without its sidecar while the sidecar failed as an orphan.
+    /// A file that is neither in the claim nor in the inbox stays missing, and the job fails on it.
+    func completeClaim(_ job: ClaimedJob) {
+        for file in job.record.files {
+            let claimed = job.directory + "/" + file.claimed
+            let original = joinPath(inbox, file.original)
+            guard Self.isMissing(claimed), !Self.isMissing(original) else { continue }
+            do {
+                try claimFile(file, into: job.directory)
+                logger.notice("Claim completed after restart", ["job.id": job.id, "file.path": file.original])
+            } catch {
+                logger.error("Claim could not be completed", ["job.id": job.id, "file.path": file.original, "error": "\(error)"])
+            }
+        }
+    }
+
+    /// True only when `lstat` reports that nothing exists at `path`; any other error counts as present.
+    private static func isMissing(_ path: String) -> Bool {
+        do {
+            return try FileStatus.lstat(path) == nil
+        } catch {
+            return false
+        }
     }
 
     /// Rewrites `job.json` of a claim, for example with a new attempt count before a retry.
