@@ -10,6 +10,9 @@ public struct Claimer: Sendable {
     public let stateDirectory: String
     let logger: Logger
     let owner: ProcessIdentity
+    /// Creation time of this claimer in nanoseconds since the Unix epoch; claim folders without a record
+    /// that are older belong to an earlier process.
+    let createdAt: Int64
 
     public var processingDirectory: String { stateDirectory + "/processing" }
 
@@ -19,6 +22,8 @@ public struct Claimer: Sendable {
         self.stateDirectory = stateDirectory
         self.logger = logger
         self.owner = ProcessIdentity.current()
+        let now = currentTime()
+        self.createdAt = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
         try makeDirectories(processingDirectory)
         let inboxDevice = try FileStatus.lstat(inbox)?.device
         let stateDevice = try FileStatus.lstat(processingDirectory)?.device
@@ -96,7 +101,10 @@ public struct Claimer: Sendable {
         for name in names.sorted() {
             let directory = processingDirectory + "/" + name
             do {
-                guard let record = try readRecord(in: directory) else { continue }
+                guard let record = try readRecord(in: directory) else {
+                    removeIfAbandoned(directory)
+                    continue
+                }
                 if !ProcessIdentity.isAlive(record) { stale.append(ClaimedJob(record: record, directory: directory)) }
             } catch {
                 logger.error("Claim record unreadable, claim skipped", ["job.path": directory, "error": "\(error)"])
