@@ -111,7 +111,7 @@ public struct JobDelivery: Sendable {
                 try FileOperations.syncDirectory((first.final as NSString).deletingLastPathComponent)
             }
             try disposeOfOriginals(plan, claimFolder: claimFolder)
-            try FileOperations.removeTree(claimFolder)
+            try FileOperations.retireClaim(claimFolder)
         } catch {
             throw JobFailure(stage: .deliver, message: "\(error)", isTransient: error.isTransient)
         }
@@ -190,7 +190,7 @@ public struct JobDelivery: Sendable {
             try FileOperations.move(job.directory + "/" + name, to: target)
         }
         try FileOperations.syncDirectory(folder)
-        try FileOperations.removeTree(job.directory)
+        try FileOperations.retireClaim(job.directory)
     }
 
     /// Removes the temporary files of `writeDurably` that a crash left in this job's failed folder.

@@ -16,6 +16,9 @@ public struct Claimer: Sendable {
 
     public var processingDirectory: String { stateDirectory + "/processing" }
 
+    /// Name prefix of a finished job's claim folder that only waits for removal; recovery removes it.
+    public static let retiredPrefix = ".retired-"
+
     /// Creates `<state>/processing` and checks that it is on the inbox's file system.
     public init(inbox: String, stateDirectory: String, logger: Logger) throws(HotFolderError) {
         self.inbox = inbox
@@ -100,6 +103,10 @@ public struct Claimer: Sendable {
         var stale: [ClaimedJob] = []
         for name in names.sorted() {
             let directory = processingDirectory + "/" + name
+            if name.hasPrefix(Self.retiredPrefix) {
+                try? FileManager.default.removeItem(atPath: directory)
+                continue
+            }
             do {
                 guard let record = try readRecord(in: directory) else {
                     removeIfAbandoned(directory)

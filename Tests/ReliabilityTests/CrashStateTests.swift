@@ -85,6 +85,25 @@ struct CrashStateTests {
         #expect(verdict.isClean, "\(verdict.problems.joined(separator: "\n"))\n\(daemon.log)")
     }
 
+    /// A finished job's claim folder is renamed to `.retired-<id>` and then removed file by file; a kill
+    /// during the removal leaves `job.json` without the delivery plan. The job must not run again.
+    @Test func claimCutDuringRemoval() async throws {
+        let daemon = try DaemonHarness(extraConfiguration: "sidecar_grace: 0", settle: 0.05)
+        let claim = try writeStaleClaim(id: "20260101T000000.000Z-0000f00d", daemon: daemon, files: [("image", "j00003.png")])
+        let retired = daemon.state + "/processing/.retired-20260101T000000.000Z-0000f00d"
+        try FileManager.default.moveItem(atPath: claim, toPath: retired)
+
+        try await daemon.start()
+        #expect(await DaemonHarness.waitUntil(timeout: 10) {
+            ReliabilityRun.entries(under: daemon.state + "/processing").isEmpty
+        }, "\(daemon.log)")
+        try? await Task.sleep(for: .seconds(1))
+        #expect(await daemon.stop() == 0)
+        #expect(ReliabilityRun.entries(under: daemon.state + "/processing") == [])
+        #expect(DaemonHarness.files(under: daemon.failed) == [])
+        #expect(DaemonHarness.files(under: daemon.outbox) == [])
+    }
+
     /// `job.json` is written to `.job.json.tmp`, flushed and renamed; a kill before the rename leaves a
     /// claim folder without a record and without inputs. Recovery must remove it.
     @Test func claimCutBeforeRecordRename() async throws {
