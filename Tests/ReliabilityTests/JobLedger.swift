@@ -76,8 +76,16 @@ final class JobLedger: @unchecked Sendable {
         var verdict = LedgerVerdict(jobs: jobs.count)
         let outbox = DaemonHarness.files(under: daemon.outbox)
         let failed = DaemonHarness.files(under: daemon.failed)
+        // Grouped by top folder, so a run of 10,000 jobs does not scan every file once per job.
+        let outboxByFolder = Dictionary(grouping: outbox, by: Self.topFolder)
+        let failedByFolder = Dictionary(grouping: failed, by: Self.topFolder)
         for job in jobs {
-            verify(job, outbox: outbox, failed: failed, daemon: daemon, into: &verdict)
+            // A job in the inbox root sees every file, because its originals lie in `originals/`.
+            guard let key = job.folder.split(separator: "/").first.map(String.init) else {
+                verify(job, outbox: outbox, failed: failed, daemon: daemon, into: &verdict)
+                continue
+            }
+            verify(job, outbox: outboxByFolder[key] ?? [], failed: failedByFolder[key] ?? [], daemon: daemon, into: &verdict)
         }
         checkLeftovers(daemon, failed: failed, into: &verdict)
         return verdict
@@ -121,6 +129,10 @@ final class JobLedger: @unchecked Sendable {
             let folder = (report as NSString).deletingLastPathComponent + "/"
             checkOriginals(job, in: daemon.failed, candidates: failed.filter { $0.hasPrefix(folder) }, into: &verdict)
         }
+    }
+
+    private static func topFolder(_ path: String) -> String {
+        path.contains("/") ? String(path.prefix { $0 != "/" }) : ""
     }
 
     /// True for `<prefix><stem>.json`-like names and their `-2`, `-3` duplicates in the job's outbox folder.

@@ -31,6 +31,25 @@ enum ReliabilityRun {
         guard let folder = environment["KONTEXTD_RELIABILITY_REPORT"], !folder.isEmpty else { return }
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try? data.write(to: URL(fileURLWithPath: folder + "/" + name + ".json"))
+        try? (tableRow(name, all) + "\n").write(toFile: folder + "/" + name + ".row", atomically: true, encoding: .utf8)
+    }
+
+    /// The columns of the table that `scripts/reliability` prints.
+    static let tableHeader = "test     | trials | jobs  | lost | duplicated | partial | originals lost | leftovers | peak RSS MiB | jobs/s | seconds"
+
+    /// One line of that table; a figure the test does not measure shows as "-".
+    static func tableRow(_ name: String, _ figures: [String: Any]) -> String {
+        func cell(_ key: String, _ width: Int) -> String {
+            let text = figures[key].map { "\($0)" } ?? "-"
+            return text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+        }
+        let peak = (figures["peak_rss_kib"] ?? figures["peak_rss_kib_last_daemon"]) as? Int
+        let peakText = peak.map { String($0 / 1024) } ?? "-"
+        return [
+            name.padding(toLength: 8, withPad: " ", startingAt: 0), cell("trials", 6), cell("jobs", 5), cell("lost", 4),
+            cell("duplicated", 10), cell("partial_outputs", 7), cell("originals_lost", 14), cell("leftover_files", 9),
+            peakText.padding(toLength: 12, withPad: " ", startingAt: 0), cell("jobs_per_second", 6), cell("seconds", 7),
+        ].joined(separator: " | ")
     }
 
     /// Returns the peak resident set size (`VmHWM`) of a live process in KiB, or nil once it has exited.
