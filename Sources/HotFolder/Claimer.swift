@@ -55,7 +55,14 @@ public struct Claimer: Sendable {
             bootID: owner.bootID
         )
         try makeDirectories(directory)
-        try writeRecord(record, in: directory)
+        do {
+            try writeRecord(record, in: directory)
+        } catch {
+            // Nothing has moved yet, so the empty folder goes and the files wait in the inbox, for
+            // example until a full disk has space again.
+            rmdir(directory)
+            throw error
+        }
         let job = ClaimedJob(record: record, directory: directory)
 
         var done: [ClaimedFile] = []
