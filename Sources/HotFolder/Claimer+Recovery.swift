@@ -53,7 +53,7 @@ extension Claimer {
 
     /// Removes a claim folder without `job.json`, which a claimer killed while writing the record leaves.
     ///
-    /// Inputs move only after `job.json` is in place, so such a folder holds at most `.job.json.tmp` and
+    /// Inputs move only after `job.json` is in place, so such a folder contains at most `.job.json.tmp` and
     /// removing it loses nothing. It is removed when that file names an owner that is gone, or, when the
     /// file is missing, empty or cut short, once the folder is older than this claimer or than
     /// `abandonedClaimAge`. Removing a live claimer's folder by mistake is safe too: its next step fails

@@ -53,7 +53,7 @@ struct CrashStateTests {
         #expect(verdict.isClean, "\(verdict.problems.joined(separator: "\n"))\n\(daemon.log)")
     }
 
-    /// A failure delivery moves the job's files one by one; a kill halfway leaves the image in the
+    /// A failure delivery moves the job's files one by one, so a kill halfway leaves the image in the
     /// failed folder and the sidecar in the claim. The job must end in the failed folder whole, with
     /// its first reason.
     @Test func failureDeliveryCutHalfway() async throws {
@@ -85,7 +85,7 @@ struct CrashStateTests {
         #expect(verdict.isClean, "\(verdict.problems.joined(separator: "\n"))\n\(daemon.log)")
     }
 
-    /// A finished job's claim folder is renamed to `.retired-<id>` and then removed file by file; a kill
+    /// A finished job's claim folder is renamed to `.retired-<id>` and then removed file by file. A kill
     /// during the removal leaves `job.json` without the delivery plan. The job must not run again.
     @Test func claimCutDuringRemoval() async throws {
         let daemon = try DaemonHarness(extraConfiguration: "sidecar_grace: 0", settle: 0.05)
@@ -104,7 +104,7 @@ struct CrashStateTests {
         #expect(DaemonHarness.files(under: daemon.outbox) == [])
     }
 
-    /// `job.json` is written to `.job.json.tmp`, flushed and renamed; a kill before the rename leaves a
+    /// `job.json` is written to `.job.json.tmp`, flushed and renamed. A kill before the rename leaves a
     /// claim folder without a record and without inputs. Recovery must remove it.
     @Test func claimCutBeforeRecordRename() async throws {
         let daemon = try DaemonHarness(extraConfiguration: "sidecar_grace: 0", settle: 0.05)

@@ -9,7 +9,7 @@ import Glibc
 ///
 /// Each trial drops a few jobs into a new hot folder, starts `kontextd run`, kills it with SIGKILL and
 /// restarts it in the next trial, so jobs pile up and every kill lands among claims, writes, renames
-/// and retries. After the last trial one daemon runs until every job has finished; then the ledger
+/// and retries. After the last trial one daemon runs until every job has finished. Then the ledger
 /// checks the outbox, the failed folder, the originals and the state folder.
 @Suite(.serialized)
 struct CrashTrialTests {
@@ -23,7 +23,7 @@ struct CrashTrialTests {
         case claim
         /// A temporary output file exists in the outbox.
         case write
-        /// A claim folder holds a delivery plan, so phase two (the renames) is under way.
+        /// A claim folder contains a delivery plan, so phase two (the renames) is under way.
         case rename
         /// A job is waiting for its retry.
         case retry

@@ -17,7 +17,7 @@ enum HostileBytes {
 
     // MARK: - PNG
 
-    /// A PNG chunk: length, type, data and the CRC-32 of type and data.
+    /// Returns a PNG chunk: length, type, data and the CRC-32 of type and data.
     static func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
         let typeBytes = Array(type.utf8)
         return bigEndian32(UInt32(data.count)) + typeBytes + data + bigEndian32(crc32(typeBytes + data))
@@ -25,19 +25,19 @@ enum HostileBytes {
 
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// An 8-bit RGB PNG header of any size, with a valid CRC.
+    /// Returns an 8-bit RGB PNG header of any size, with a valid CRC.
     static func pngHeader(width: UInt32, height: UInt32) -> [UInt8] {
         pngSignature + pngChunk("IHDR", bigEndian32(width) + bigEndian32(height) + [8, 2, 0, 0, 0])
     }
 
-    /// A PNG that declares `width` x `height` and carries a zlib stream of `zeroBytes` zeros, so a decoder
+    /// Returns a PNG that declares `width` x `height` and carries a zlib stream of `zeroBytes` zeros, so a decoder
     /// that trusts the header allocates the whole image and inflates far more than the file size.
     static func pngBomb(width: UInt32, height: UInt32, zeroBytes: Int) -> [UInt8] {
         pngHeader(width: width, height: height) + pngChunk("IDAT", zlibZeros(zeroBytes)) + pngChunk("IEND", [])
     }
 
-    /// A zlib stream of `count` zero bytes in one fixed-Huffman block: a literal zero, then matches of
-    /// length 258 at distance 1, which cost 13 bits each, so the ratio is about 150 to 1.
+    /// Returns a zlib stream of `count` zero bytes in one fixed-Huffman block. The block is a literal zero,
+    /// then matches of length 258 at distance 1, which cost 13 bits each, so the ratio is about 150 to 1.
     static func zlibZeros(_ count: Int) -> [UInt8] {
         var bits = BitWriter()
         bits.write(1, count: 1)  // BFINAL
@@ -59,7 +59,7 @@ enum HostileBytes {
         return [0x78, 0x01] + bits.finished + bigEndian32(adler)
     }
 
-    /// A valid PNG whose IHDR now declares another size, with the CRC fixed so only the size is wrong.
+    /// Returns a valid PNG whose IHDR now declares another size, with the CRC fixed so only the size is wrong.
     static func pngWithSize(width: UInt32, height: UInt32) throws -> [UInt8] {
         var bytes = try validPNG()
         bytes.replaceSubrange(16..<24, with: bigEndian32(width) + bigEndian32(height))
@@ -69,7 +69,7 @@ enum HostileBytes {
 
     // MARK: - JPEG and WebP
 
-    /// A valid JPEG whose SOF marker now declares another size.
+    /// Returns a valid JPEG whose SOF marker now declares another size.
     static func jpegWithSize(width: UInt16, height: UInt16) throws -> [UInt8] {
         var bytes = try validJPEG()
         guard let sof = (2..<(bytes.count - 9)).first(where: { bytes[$0] == 0xFF && (bytes[$0 + 1] == 0xC0 || bytes[$0 + 1] == 0xC2) }) else {
@@ -79,7 +79,7 @@ enum HostileBytes {
         return bytes
     }
 
-    /// A valid lossy WebP whose VP8 frame header now declares another size (14 bits each, at most 16383).
+    /// Returns a valid lossy WebP whose VP8 frame header now declares another size (14 bits each, at most 16383).
     static func webpWithSize(width: UInt16, height: UInt16) throws -> [UInt8] {
         var bytes = try validWebP()
         guard let start = (0..<(bytes.count - 7)).first(where: { bytes[$0] == 0x9D && bytes[$0 + 1] == 0x01 && bytes[$0 + 2] == 0x2A }) else {
@@ -89,7 +89,7 @@ enum HostileBytes {
         return bytes
     }
 
-    /// The first half of `bytes`.
+    /// Returns the first half of `bytes`.
     static func truncated(_ bytes: [UInt8]) -> [UInt8] {
         Array(bytes.prefix(bytes.count / 2))
     }

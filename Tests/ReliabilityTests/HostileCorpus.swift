@@ -7,8 +7,8 @@ import Glibc
 /// One hostile drop: the files it puts into its own inbox folder and how the daemon must treat them.
 struct HostileCase: Sendable {
     enum Expectation: Sendable, Equatable {
-        /// `reports` error reports in the failed folder, and the phrase in one of them.
-        case failed(String, reports: Int = 1)
+        /// A number of error reports in the `reports` range in the failed folder, and the phrase in one of them.
+        case failed(String, reports: ClosedRange<Int> = 1...1)
         /// Nothing happens: the files stay in the inbox, and no report or output appears.
         case ignored
         /// A valid job after all: one output and one job log.
@@ -17,14 +17,14 @@ struct HostileCase: Sendable {
 
     var slug: String
     var expectation: Expectation
-    /// Creates the files in the given inbox folder, using the outside folder as a link target; returns the count.
+    /// Creates the files in the given inbox folder, with the outside folder as a link target, and returns their count.
     var build: @Sendable (_ folder: String, _ outside: String) throws -> Int
 
 }
 
-/// Writers for the corpus; each returns the number of directory entries it created.
+/// Writers for the corpus. Each returns the number of directory entries it created.
 enum HostileFiles {
-    /// Writes under a hidden temporary name and renames, so the daemon never sees a half-written file.
+    /// Writes under a hidden temporary name and renames, so the daemon never reads a half-written file.
     @discardableResult
     static func put(_ bytes: [UInt8], _ name: String, in folder: String) throws -> Int {
         let temporary = folder + "/.incoming.part"
@@ -37,7 +37,7 @@ enum HostileFiles {
         try put(Array(text.utf8), name, in: folder)
     }
 
-    /// A sidecar first, then a valid image, as a careful uploader drops a job.
+    /// Drops a sidecar first and a valid image after it, as a careful uploader does.
     static func job(sidecar: [UInt8], in folder: String, stem: String = "x") throws -> Int {
         try put(sidecar, stem + ".yaml", in: folder) + put(try HostileBytes.validPNG(), stem + ".png", in: folder)
     }
@@ -56,7 +56,7 @@ enum HostileFiles {
         return 1
     }
 
-    /// Binds a Unix socket at the path and closes it; the socket file stays.
+    /// Binds a Unix socket at the path and closes it. The socket file stays.
     static func socket(_ name: String, in folder: String) throws -> Int {
         let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }

@@ -11,6 +11,8 @@ extension HostileInputTests {
         var outcome: String
         /// The number of error reports.
         var reports = 0
+        /// Entries still in the case's inbox folder.
+        var left: [String] = []
         /// The lines under "What failed:" of the first error report, or "".
         var reason: String
         var report: String
@@ -55,7 +57,7 @@ extension HostileInputTests {
             table.append("\(hostile.slug) | \(seen.outcome) | \(seen.reason)")
             if !matches(hostile.expectation, seen) {
                 mismatches += 1
-                Issue.record("\(hostile.slug): expected \(hostile.expectation), found \(seen.outcome)\n\(seen.report)")
+                Issue.record("\(hostile.slug): expected \(hostile.expectation), found \(seen.outcome), left \(seen.left)\n\(seen.report)")
             }
         }
         print(table.joined(separator: "\n"))
@@ -81,6 +83,12 @@ extension HostileInputTests {
     }
 
     private func observe(_ folder: String, daemon: DaemonHarness) -> Observation {
+        var seen = classify(folder, daemon: daemon)
+        seen.left = ReliabilityRun.entries(under: daemon.inbox + "/" + folder)
+        return seen
+    }
+
+    private func classify(_ folder: String, daemon: DaemonHarness) -> Observation {
         let reports = DaemonHarness.files(under: daemon.failed + "/" + folder).filter { $0.hasSuffix(".error.txt") }
         if !reports.isEmpty {
             let texts = reports.map { (try? String(contentsOfFile: daemon.failed + "/" + folder + "/" + $0, encoding: .utf8)) ?? "" }
@@ -103,7 +111,8 @@ extension HostileInputTests {
 
     private func matches(_ expectation: HostileCase.Expectation, _ seen: Observation) -> Bool {
         switch expectation {
-        case .failed(let phrase, let reports): seen.reports == reports && seen.report.contains(phrase)
+        // A failed case must take all its files along, so none is left in the inbox to fail again.
+        case .failed(let phrase, let reports): reports.contains(seen.reports) && seen.report.contains(phrase) && seen.left.isEmpty
         case .ignored: seen.outcome == "ignored"
         case .delivered: seen.outcome == "delivered"
         }

@@ -80,7 +80,7 @@ final class JobLedger: @unchecked Sendable {
         let outboxByFolder = Dictionary(grouping: outbox, by: Self.topFolder)
         let failedByFolder = Dictionary(grouping: failed, by: Self.topFolder)
         for job in jobs {
-            // A job in the inbox root sees every file, because its originals lie in `originals/`.
+            // A job in the inbox root is checked against every file, because its originals lie in `originals/`.
             guard let key = job.folder.split(separator: "/").first.map(String.init) else {
                 verify(job, outbox: outbox, failed: failed, daemon: daemon, into: &verdict)
                 continue

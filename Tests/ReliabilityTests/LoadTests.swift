@@ -33,8 +33,8 @@ struct LoadTests {
         }
 
         // Both daemons are stopped while the burst lands, so their event queues fill up as a busy machine's
-        // would. With the lowered limit (root) the queue overflows after 64 events; without root, once
-        // the burst passes the default 16384 events (a full run's 10,000 jobs make about 50,000).
+        // would. With the lowered limit (root) the queue overflows after 64 events. Without root it overflows
+        // once the burst passes the default 16384 events, and a full run's 10,000 jobs make about 50,000.
         kill(first.pid, SIGSTOP)
         kill(second.pid, SIGSTOP)
         let ledger = JobLedger()
@@ -86,7 +86,7 @@ struct LoadTests {
         }
     }
 
-    /// The first harness's configuration with another status file, so the second daemon shares every folder.
+    /// Returns the first harness's configuration with another status file, so the second daemon shares every folder.
     private func sharedConfiguration(of daemon: DaemonHarness, statusFile: String) throws -> String {
         let text = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
         return text.replacingOccurrences(of: "status_file: \(daemon.state)/status.json", with: "status_file: \(statusFile)")

@@ -37,7 +37,7 @@ enum ReliabilityRun {
     /// The columns of the table that `scripts/reliability` prints.
     static let tableHeader = "test     | trials | jobs  | lost | duplicated | partial | originals lost | leftovers | peak RSS MiB | jobs/s | seconds"
 
-    /// One line of that table; a figure the test does not measure shows as "-".
+    /// Returns one line of that table. A figure the test does not measure shows as "-".
     static func tableRow(_ name: String, _ figures: [String: Any]) -> String {
         func cell(_ key: String, _ width: Int) -> String {
             let text = figures[key].map { "\($0)" } ?? "-"

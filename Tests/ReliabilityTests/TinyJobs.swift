@@ -63,7 +63,7 @@ enum TinyJobs {
         }
     }
 
-    /// A gradient with a seed-dependent offset, so every job has distinct bytes and the fill has texture.
+    /// Returns a gradient with a seed-dependent offset, so every job has distinct bytes and the fill has texture.
     static func pattern(width: Int, height: Int, seed: Int) -> Image {
         var image = Image(width: width, height: height, layout: .rgb)
         for y in 0..<height {
