@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"]),
         // Crash, load and hostile-input runs against the real daemon; scripts/reliability runs them at full size.
-        .testTarget(name: "ReliabilityTests", dependencies: ["Imaging", "Recipes", "DaemonSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Imaging", "Recipes", "DaemonSupport", "FakeServers"]),
     ]
 )
 
