@@ -62,7 +62,8 @@ extension HostileInputTests {
         }
         print(table.joined(separator: "\n"))
         ReliabilityRun.record("hostile", [
-            "cases": corpus.count, "files": fileCount, "mismatches": mismatches, "peak_rss_kib": peak,
+            // The table's jobs column shows the files dropped.
+            "cases": corpus.count, "files": fileCount, "jobs": fileCount, "mismatches": mismatches, "peak_rss_kib": peak,
             "daemon_stayed_up": running && alive,
         ])
 

@@ -27,6 +27,8 @@ struct LedgerJob: Sendable {
 struct LedgerVerdict: Sendable {
     var jobs = 0
     var lost = 0
+    /// Jobs still claimed when the run ended: not lost, but not finished in time either.
+    var unfinished = 0
     var duplicated = 0
     var partial = 0
     var originalsLost = 0
@@ -39,7 +41,7 @@ struct LedgerVerdict: Sendable {
 
     var figures: [String: Any] {
         [
-            "jobs": jobs, "lost": lost, "duplicated": duplicated, "partial_outputs": partial,
+            "jobs": jobs, "lost": lost, "unfinished": unfinished, "duplicated": duplicated, "partial_outputs": partial,
             "originals_lost": originalsLost, "wrong_outcome": wrongOutcome, "leftover_files": leftovers,
         ]
     }
@@ -79,23 +81,36 @@ final class JobLedger: @unchecked Sendable {
         // Grouped by top folder, so a run of 10,000 jobs does not scan every file once per job.
         let outboxByFolder = Dictionary(grouping: outbox, by: Self.topFolder)
         let failedByFolder = Dictionary(grouping: failed, by: Self.topFolder)
+        let claimed = Set(ReliabilityRun.entries(under: daemon.state + "/processing").map { ($0 as NSString).lastPathComponent })
         for job in jobs {
             // A job in the inbox root is checked against every file, because its originals lie in `originals/`.
             guard let key = job.folder.split(separator: "/").first.map(String.init) else {
-                verify(job, outbox: outbox, failed: failed, daemon: daemon, into: &verdict)
+                verify(job, outbox: outbox, failed: failed, claimed: claimed, daemon: daemon, into: &verdict)
                 continue
             }
-            verify(job, outbox: outboxByFolder[key] ?? [], failed: failedByFolder[key] ?? [], daemon: daemon, into: &verdict)
+            verify(job, outbox: outboxByFolder[key] ?? [], failed: failedByFolder[key] ?? [], claimed: claimed, daemon: daemon, into: &verdict)
         }
         checkLeftovers(daemon, failed: failed, into: &verdict)
         return verdict
     }
 
-    private func verify(_ job: LedgerJob, outbox: [String], failed: [String], daemon: DaemonHarness, into verdict: inout LedgerVerdict) {
+    private func verify(
+        _ job: LedgerJob,
+        outbox: [String],
+        failed: [String],
+        claimed: Set<String>,
+        daemon: DaemonHarness,
+        into verdict: inout LedgerVerdict
+    ) {
         let logs = outbox.filter { Self.matches($0, job.prefix, job.stem, suffix: ".job.json") }
         let outputs = outbox.filter { Self.matches($0, job.prefix, job.stem + "-edited", suffix: nil) }
         let reports = failed.filter { $0.hasPrefix(job.prefix) && $0.hasSuffix("/" + job.imageName + ".error.txt") }
         let runs = logs.count + reports.count
+        if runs == 0 && claimed.contains(job.imageName) {
+            verdict.unfinished += 1
+            verdict.problems.append("\(job.prefix)\(job.imageName): unfinished (still claimed in the state folder)")
+            return
+        }
         if runs == 0 {
             verdict.lost += 1
             verdict.problems.append("\(job.prefix)\(job.imageName): lost (no job log, no error report)")

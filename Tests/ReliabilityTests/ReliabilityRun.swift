@@ -34,10 +34,7 @@ enum ReliabilityRun {
         try? (tableRow(name, all) + "\n").write(toFile: folder + "/" + name + ".row", atomically: true, encoding: .utf8)
     }
 
-    /// The columns of the table that `scripts/reliability` prints.
-    static let tableHeader = "test     | trials | jobs  | lost | duplicated | partial | originals lost | leftovers | peak RSS MiB | jobs/s | seconds"
-
-    /// Returns one line of that table. A figure the test does not measure shows as "-".
+    /// Returns one line of the table that `scripts/reliability` prints, in the order of its header. A figure the test does not measure shows as "-".
     static func tableRow(_ name: String, _ figures: [String: Any]) -> String {
         func cell(_ key: String, _ width: Int) -> String {
             let text = figures[key].map { "\($0)" } ?? "-"
@@ -46,7 +43,7 @@ enum ReliabilityRun {
         let peak = (figures["peak_rss_kib"] ?? figures["peak_rss_kib_last_daemon"]) as? Int
         let peakText = peak.map { String($0 / 1024) } ?? "-"
         return [
-            name.padding(toLength: 8, withPad: " ", startingAt: 0), cell("trials", 6), cell("jobs", 5), cell("lost", 4),
+            name.padding(toLength: 8, withPad: " ", startingAt: 0), cell("trials", 6), cell("jobs", 5), cell("lost", 4), cell("unfinished", 10),
             cell("duplicated", 10), cell("partial_outputs", 7), cell("originals_lost", 14), cell("leftover_files", 9),
             peakText.padding(toLength: 12, withPad: " ", startingAt: 0), cell("jobs_per_second", 6), cell("seconds", 7),
         ].joined(separator: " | ")
