@@ -66,6 +66,8 @@ let package = Package(
         .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine", "Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "FluxEngine", "Imaging"]),
         .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"], exclude: ["Fixtures"]),
+        // Crash, load and hostile-input runs against the real daemon; scripts/reliability runs them at full size.
+        .testTarget(name: "ReliabilityTests", dependencies: ["Imaging", "Recipes", "DaemonSupport", "FakeServers"]),
     ]
 )
 

@@ -1,4 +1,5 @@
 import Foundation
+import HotFolder
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -162,6 +163,20 @@ enum FileOperations {
         guard descriptor >= 0 else { throw FileOperationError(operation: "open", path: path, code: errno) }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw FileOperationError(operation: "fsync", path: path, code: errno) }
+    }
+
+    /// Removes a finished job's claim folder. The folder is first renamed to a `Claimer.retiredPrefix`
+    /// name in one step, because a crash halfway through a plain recursive removal could delete the
+    /// delivery plan and keep `job.json`, and recovery would then run the finished job again.
+    static func retireClaim(_ path: String) throws(FileOperationError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let retired = folder + "/" + Claimer.retiredPrefix + (path as NSString).lastPathComponent
+        guard rename(path, retired) == 0 else {
+            let code = errno
+            if code == ENOENT { return }
+            throw FileOperationError(operation: "rename", path: path, code: code)
+        }
+        try removeTree(retired)
     }
 
     static func removeTree(_ path: String) throws(FileOperationError) {

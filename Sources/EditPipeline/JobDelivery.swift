@@ -111,7 +111,7 @@ public struct JobDelivery: Sendable {
                 try FileOperations.syncDirectory((first.final as NSString).deletingLastPathComponent)
             }
             try disposeOfOriginals(plan, claimFolder: claimFolder)
-            try FileOperations.removeTree(claimFolder)
+            try FileOperations.retireClaim(claimFolder)
         } catch {
             throw JobFailure(stage: .deliver, message: "\(error)", isTransient: error.isTransient)
         }
@@ -143,26 +143,62 @@ public struct JobDelivery: Sendable {
     /// Moves the job's files into `<failed>/<folder>/<job id>/` with an error report and the job log.
     /// Returns that folder.
     public func deliverFailure(_ result: PipelineResult, failure: JobFailure, job: JobInput) throws(JobFailure) -> String {
-        let folder = Self.join(Self.join(watch.failed, job.folder), job.id)
-        let imageName = OutputNaming.shortened((job.imageName as NSString).lastPathComponent)
+        let folder = failedFolder(for: job)
         do {
             try FileOperations.makeDirectories(folder)
-            try FileOperations.writeDurably(
-                Data(ErrorReport(failure: failure, job: job).text.utf8),
-                to: folder + "/" + imageName + ".error.txt"
-            )
-            try FileOperations.writeDurably(Data(result.log.encoded()), to: folder + "/" + imageName + ".job.json")
-            for name in job.allNames where FileOperations.exists(job.directory + "/" + name) {
-                let target = folder + "/" + name
-                try FileOperations.makeDirectories((target as NSString).deletingLastPathComponent)
-                try FileOperations.move(job.directory + "/" + name, to: target)
-            }
-            try FileOperations.syncDirectory(folder)
-            try FileOperations.removeTree(job.directory)
+            removeStrayTemporaries(in: folder)
+            try FileOperations.writeDurably(Data(ErrorReport(failure: failure, job: job).text.utf8), to: errorReportPath(for: job))
+            try FileOperations.writeDurably(Data(result.log.encoded()), to: folder + "/" + failedImageName(job) + ".job.json")
+            try moveInputs(of: job, to: folder)
         } catch {
             throw JobFailure(stage: .deliver, message: "\(error)", isTransient: true)
         }
         return folder
+    }
+
+    /// Completes a failure delivery that a crash cut short. The error report is written before any
+    /// input moves, so its presence means the job already failed for good: the remaining inputs follow
+    /// it, and the job does not run again. Returns the failed folder, or nil when there is no report.
+    public func resumeFailure(job: JobInput) throws(JobFailure) -> String? {
+        guard FileOperations.exists(errorReportPath(for: job)) else { return nil }
+        let folder = failedFolder(for: job)
+        do {
+            removeStrayTemporaries(in: folder)
+            try moveInputs(of: job, to: folder)
+        } catch {
+            throw JobFailure(stage: .deliver, message: "\(error)", isTransient: true)
+        }
+        return folder
+    }
+
+    private func failedFolder(for job: JobInput) -> String {
+        Self.join(Self.join(watch.failed, job.folder), job.id)
+    }
+
+    private func failedImageName(_ job: JobInput) -> String {
+        OutputNaming.shortened((job.imageName as NSString).lastPathComponent)
+    }
+
+    private func errorReportPath(for job: JobInput) -> String {
+        failedFolder(for: job) + "/" + failedImageName(job) + ".error.txt"
+    }
+
+    private func moveInputs(of job: JobInput, to folder: String) throws(FileOperationError) {
+        for name in job.allNames where FileOperations.exists(job.directory + "/" + name) {
+            let target = folder + "/" + name
+            try FileOperations.makeDirectories((target as NSString).deletingLastPathComponent)
+            try FileOperations.move(job.directory + "/" + name, to: target)
+        }
+        try FileOperations.syncDirectory(folder)
+        try FileOperations.retireClaim(job.directory)
+    }
+
+    /// Removes the temporary files of `writeDurably` that a crash left in this job's failed folder.
+    private func removeStrayTemporaries(in folder: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in names where name.hasPrefix(".kontextd-") && name.hasSuffix(".tmp") {
+            FileOperations.removeIfPresent(folder + "/" + name)
+        }
     }
 
     static func join(_ base: String, _ relative: String) -> String {

@@ -84,10 +84,14 @@ extension Claimer {
         let synced = fsync(descriptor)
         close(descriptor)
         guard written == data.count, synced == 0 else {
-            throw .systemCall(call: "write", path: temporary, errno: errno)
+            let code = errno
+            unlink(temporary)
+            throw .systemCall(call: "write", path: temporary, errno: code)
         }
         guard rename(temporary, directory + "/job.json") == 0 else {
-            throw .systemCall(call: "rename", path: temporary, errno: errno)
+            let code = errno
+            unlink(temporary)
+            throw .systemCall(call: "rename", path: temporary, errno: code)
         }
         syncDirectory(directory)
     }

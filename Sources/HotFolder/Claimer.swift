@@ -10,8 +10,14 @@ public struct Claimer: Sendable {
     public let stateDirectory: String
     let logger: Logger
     let owner: ProcessIdentity
+    /// Creation time of this claimer in nanoseconds since the Unix epoch; claim folders without a record
+    /// that are older belong to an earlier process.
+    let createdAt: Int64
 
     public var processingDirectory: String { stateDirectory + "/processing" }
+
+    /// Name prefix of a finished job's claim folder that only waits for removal; recovery removes it.
+    public static let retiredPrefix = ".retired-"
 
     /// Creates `<state>/processing` and checks that it is on the inbox's file system.
     public init(inbox: String, stateDirectory: String, logger: Logger) throws(HotFolderError) {
@@ -19,6 +25,8 @@ public struct Claimer: Sendable {
         self.stateDirectory = stateDirectory
         self.logger = logger
         self.owner = ProcessIdentity.current()
+        let now = currentTime()
+        self.createdAt = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
         try makeDirectories(processingDirectory)
         let inboxDevice = try FileStatus.lstat(inbox)?.device
         let stateDevice = try FileStatus.lstat(processingDirectory)?.device
@@ -47,7 +55,14 @@ public struct Claimer: Sendable {
             bootID: owner.bootID
         )
         try makeDirectories(directory)
-        try writeRecord(record, in: directory)
+        do {
+            try writeRecord(record, in: directory)
+        } catch {
+            // Nothing has moved yet, so the empty folder goes and the files wait in the inbox, for
+            // example until a full disk has space again.
+            rmdir(directory)
+            throw error
+        }
         let job = ClaimedJob(record: record, directory: directory)
 
         var done: [ClaimedFile] = []
@@ -95,8 +110,15 @@ public struct Claimer: Sendable {
         var stale: [ClaimedJob] = []
         for name in names.sorted() {
             let directory = processingDirectory + "/" + name
+            if name.hasPrefix(Self.retiredPrefix) {
+                try? FileManager.default.removeItem(atPath: directory)
+                continue
+            }
             do {
-                guard let record = try readRecord(in: directory) else { continue }
+                guard let record = try readRecord(in: directory) else {
+                    removeIfAbandoned(directory)
+                    continue
+                }
                 if !ProcessIdentity.isAlive(record) { stale.append(ClaimedJob(record: record, directory: directory)) }
             } catch {
                 logger.error("Claim record unreadable, claim skipped", ["job.path": directory, "error": "\(error)"])

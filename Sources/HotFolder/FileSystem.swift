@@ -18,6 +18,22 @@ public enum FileKind: Sendable, Equatable {
     }
 }
 
+extension FileKind: CustomStringConvertible {
+    /// The kind in the words of `ls -l` and file(1), for error reports.
+    public var description: String {
+        switch self {
+        case .regular: "regular file"
+        case .directory: "directory"
+        case .symbolicLink: "symbolic link"
+        case .fifo: "FIFO (named pipe)"
+        case .socket: "socket"
+        case .characterDevice: "character device"
+        case .blockDevice: "block device"
+        case .unknown: "file of unknown type"
+        }
+    }
+}
+
 /// The identity of one version of a file: size, modification time and inode.
 public struct FileIdentity: Sendable, Hashable, Codable, CustomStringConvertible {
     public var size: Int64

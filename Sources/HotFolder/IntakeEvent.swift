@@ -120,7 +120,7 @@ public enum RejectionReason: Sendable, Hashable, CustomStringConvertible {
         case .symbolicLink(let file):
             "symbolic link: '\(file)' is a link, and links in the inbox are not followed; copy the file itself"
         case .specialFile(let file, let kind):
-            "special file: '\(file)' is a \(kind), not a regular file"
+            "special file: '\(file)' is a \(kind), not a regular file; only regular image files become jobs, so remove it"
         }
     }
 }

@@ -40,6 +40,10 @@ extension Daemon {
                 statistics.withLock { $0.succeeded += 1 }
                 return
             }
+            if let folder = try watch.delivery.resumeFailure(job: input) {
+                jobLogger.info("Job failure delivery completed after restart", ["failed.path": folder])
+                return
+            }
         } catch {
             jobLogger.error("Job delivery failed", ["error": "\(error)"])
             retryOrFail(job, index: index, failure: error, input: input, result: .failed(input, error), watch: watch, logger: jobLogger)

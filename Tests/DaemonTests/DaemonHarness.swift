@@ -90,7 +90,9 @@ final class DaemonHarness: @unchecked Sendable {
         return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 
-    func start(journal: Bool = false) async throws {
+    /// Starts `kontextd run`. With `waitForStartup` false it returns at once, so a crash test can kill the
+    /// daemon during start-up recovery.
+    func start(journal: Bool = false, waitForStartup: Bool = true) async throws {
         guard FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: stderrPath])
         }
@@ -108,6 +110,7 @@ final class DaemonHarness: @unchecked Sendable {
         process.environment = environment
         try process.run()
         self.process = process
+        guard waitForStartup else { return }
         // A SIGTERM that arrives before the daemon has registered its signal handlers ends it at once,
         // so the tests wait until it logs that it is running.
         _ = await Self.waitUntil(timeout: 60) { [self] in log.contains("Daemon started") || !process.isRunning }
