@@ -1,7 +1,7 @@
 # Entry points for people and CI. Each target installs the Debian packages it needs first.
 SWIFT_TEST_FLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: deps build demo test bench
+.PHONY: deps build demo test bench bench-engine
 
 deps:
 	scripts/install-deps
@@ -17,3 +17,7 @@ test: deps
 
 bench: build
 	bench/run
+
+# The native engine against PyTorch (builds its own release binary; about 5 minutes, 3 GB in /tmp).
+bench-engine: deps
+	bench/engine/run
