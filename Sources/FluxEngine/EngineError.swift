@@ -7,6 +7,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case unsupportedType(name: String, type: String)
     case unknownTensors(names: [String], file: String)
     case invalidArgument(String)
+    case invalidTokenizer(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -26,6 +27,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             return "'\(file)' holds tensors the engine does not know: \(shown)\(more); is it the right model?"
         case .invalidArgument(let message):
             return message
+        case .invalidTokenizer(let path, let reason):
+            return "'\(path)' is not a usable tokenizer file: \(reason)"
         }
     }
 }
