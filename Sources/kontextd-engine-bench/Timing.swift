@@ -1,4 +1,5 @@
 import FluxEngine
+import Glibc
 
 /// Times repeated runs of a stage and collects the engine's GEMM counters for them.
 enum Timing {
@@ -11,6 +12,9 @@ enum Timing {
         /// Seconds spent inside `cblas_sgemm` in one run (the mean over the timed runs).
         var gemmSeconds: Double
         var gemmCalls: Int
+        /// Process CPU time (user + system, all threads) of one run, the mean over the timed runs.
+        /// On a shared machine it changes less with the load than the wall time does.
+        var cpuSeconds: Double
 
         /// Achieved rate inside GEMM calls, GFLOP/s.
         var gemmGigaflopsPerSecond: Double { gemmSeconds > 0 ? Double(gemmFlops) / gemmSeconds / 1e9 : 0 }
@@ -27,6 +31,7 @@ enum Timing {
         var runs: [Double] = []
         var output: Output?
         GEMMStatistics.reset()
+        let cpuStart = processCPUSeconds()
         for _ in 0..<repeats {
             let start = ContinuousClock.now
             output = try body()
@@ -35,10 +40,20 @@ enum Timing {
         let gemm = GEMMStatistics.snapshot
         let result = Result(
             seconds: median(runs), runs: runs, gemmFlops: gemm.flops / repeats,
-            gemmSeconds: gemm.seconds / Double(repeats), gemmCalls: gemm.calls / repeats
+            gemmSeconds: gemm.seconds / Double(repeats), gemmCalls: gemm.calls / repeats,
+            cpuSeconds: (processCPUSeconds() - cpuStart) / Double(repeats)
         )
         // NOTE: repeats >= 1 is enforced by the option parser, so `output` is set here.
         return (result, output!)
+    }
+
+    /// User plus system CPU time of every thread of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        return user + system
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -49,21 +49,27 @@ def comparison_table(results):
     config = torch.get("transformer", {}).get("config", {})
     tokens = torch.get("transformer", {}).get("tokens", {})
     rows = [
-        "| stage | size | PyTorch s | engine s | engine / PyTorch | max abs. difference (max abs. PyTorch value) |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| stage | size | PyTorch s | engine s | engine / PyTorch | PyTorch CPU-s | engine CPU-s | "
+        "engine / PyTorch, CPU time | max abs. difference (max abs. PyTorch value) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
 
-    def row(label, size, torch_seconds, stage):
+    def row(label, size, torch_stage, stage):
+        torch_seconds, torch_cpu = torch_stage.get("seconds"), torch_stage.get("cpu_seconds")
         engine_seconds = stage["timing"]["seconds"] if stage else None
+        engine_cpu = stage["timing"].get("cpuSeconds") if stage else None
         difference = (f"{stage['maxAbsoluteDifference']:.2e} ({stage['referenceMagnitude']:.3g})" if stage else "")
         torch_cell = f"{torch_seconds:.2f}" if torch_seconds else ""
+        torch_cpu_cell = f"{torch_cpu:.2f}" if torch_cpu else ""
+        engine_cpu_cell = f"{engine_cpu:.2f}" if engine_cpu else ""
         rows.append(f"| {label} | {size} | {torch_cell} | {seconds_cell(engine_seconds)} | "
-                    f"{ratio_cell(engine_seconds, torch_seconds)} | {difference} |")
+                    f"{ratio_cell(engine_seconds, torch_seconds)} | {torch_cpu_cell} | {engine_cpu_cell} | "
+                    f"{ratio_cell(engine_cpu, torch_cpu)} | {difference} |")
 
     step_size = (f"hidden {config.get('num_attention_heads', 0) * 128}, {config.get('num_layers')} double + "
                  f"{config.get('num_single_layers')} single blocks, {tokens.get('text')} text + "
                  f"{tokens.get('target')} target + {tokens.get('reference')} reference tokens")
-    torch_step = torch.get("transformer", {}).get("seconds")
+    torch_step = torch.get("transformer", {})
     row("transformer step, F32", step_size, torch_step, transformer)
     row("transformer step, Q8_0 GGUF", "the same weights quantised; PyTorch runs F32", torch_step, q8)
     default = part(results, "transformer_default_core")
@@ -72,12 +78,12 @@ def comparison_table(results):
         row(f"transformer step, F32, OpenBLAS's own kernel choice ({core})", "one run, no warm-up", torch_step, default)
     image = torch.get("vae", {}).get("image_size", 0)
     row("VAE decode", f"real config, {image // 8}x{image // 8} latents to {image}x{image}",
-        torch.get("vae", {}).get("seconds"), vae)
+        torch.get("vae", {}), vae)
     text_torch = torch.get("text", {})
-    row("CLIP-L", "real config, 77 tokens", text_torch.get("clip", {}).get("seconds"), clip)
+    row("CLIP-L", "real config, 77 tokens", text_torch.get("clip", {}), clip)
     t5_config = text_torch.get("t5", {}).get("config", {})
     row("T5 encoder", f"d_model {t5_config.get('d_model')}, d_ff {t5_config.get('d_ff')}, "
-        f"{t5_config.get('num_layers')} layers, 512 tokens", text_torch.get("t5", {}).get("seconds"), t5)
+        f"{t5_config.get('num_layers')} layers, 512 tokens", text_torch.get("t5", {}), t5)
     return rows
 
 

@@ -64,15 +64,17 @@ def randomise_norms(model, generator):
 
 
 def time_call(function, repeats):
-    """Return (median seconds, all seconds, result) over `repeats` runs after one warm-up run."""
+    """Return (median seconds, all seconds, result, mean CPU seconds) over `repeats` runs after one
+    warm-up run. CPU time is the process's user plus system time over all threads."""
     function()
     seconds = []
     result = None
+    cpu_start = time.process_time()
     for _ in range(repeats):
         start = time.perf_counter()
         result = function()
         seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds), seconds, result
+    return statistics.median(seconds), seconds, result, (time.process_time() - cpu_start) / repeats
 
 
 def count_flops(function):
@@ -238,7 +240,7 @@ def bench_transformer(args, generator):
             )[0]
         return output[0, :target]
 
-    median, runs, output = time_call(step, args.repeats)
+    median, runs, output, cpu = time_call(step, args.repeats)
     flops = count_flops(step)
 
     weights = bfl_state_dict(model, args.double_blocks, args.single_blocks)
@@ -255,7 +257,7 @@ def bench_transformer(args, generator):
     parameters = sum(p.numel() for p in model.parameters())
     return {
         "config": config, "tokens": {"text": TEXT_TOKENS, "target": target, "reference": target},
-        "parameters": parameters, "seconds": median, "runs": runs, "flops": flops,
+        "parameters": parameters, "seconds": median, "runs": runs, "cpu_seconds": cpu, "flops": flops,
         "fp32_bytes": file_size(args.out / "transformer.safetensors"),
         "q8_0_bytes": file_size(args.out / "transformer-q8_0.gguf"), "gguf_write_seconds": gguf_seconds,
     }
@@ -283,13 +285,13 @@ def bench_vae(args, generator):
         with torch.no_grad():
             return model.decode(latents[None] / VAE_SCALE + VAE_SHIFT, return_dict=False)[0][0]
 
-    median, runs, output = time_call(decode, args.repeats)
+    median, runs, output, cpu = time_call(decode, args.repeats)
     flops = count_flops(decode)
     save_file(contiguous(model.state_dict()), args.out / "vae.safetensors")
     save_file(contiguous({"latents": latents, "output": output}), args.out / "vae-io.safetensors")
     decoder_parameters = sum(p.numel() for p in model.decoder.parameters())
     return {"config": config, "image_size": args.vae_size, "decoder_parameters": decoder_parameters,
-            "seconds": median, "runs": runs, "flops": flops}
+            "seconds": median, "runs": runs, "cpu_seconds": cpu, "flops": flops}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,8 +343,8 @@ def bench_text(args, generator):
         with torch.no_grad():
             return t5(input_ids=t5_ids[None]).last_hidden_state[0]
 
-    clip_median, clip_runs, pooled = time_call(run_clip, args.repeats)
-    t5_median, t5_runs, hidden = time_call(run_t5, args.repeats)
+    clip_median, clip_runs, pooled, clip_cpu = time_call(run_clip, args.repeats)
+    t5_median, t5_runs, hidden, t5_cpu = time_call(run_t5, args.repeats)
     clip_flops, t5_flops = count_flops(run_clip), count_flops(run_t5)
 
     clip_weights = {k: v for k, v in clip.state_dict().items() if not k.endswith("position_ids")}
@@ -356,9 +358,9 @@ def bench_text(args, generator):
     )
     return {
         "clip": {"config": {k: getattr(clip_config, k) for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads")},
-                 "parameters": sum(p.numel() for p in clip.parameters()), "seconds": clip_median, "runs": clip_runs, "flops": clip_flops},
+                 "parameters": sum(p.numel() for p in clip.parameters()), "seconds": clip_median, "runs": clip_runs, "cpu_seconds": clip_cpu, "flops": clip_flops},
         "t5": {"config": {k: getattr(t5_config, k) for k in ("d_model", "d_kv", "d_ff", "num_layers", "num_heads")},
-               "parameters": sum(p.numel() for p in t5.parameters()), "seconds": t5_median, "runs": t5_runs, "flops": t5_flops},
+               "parameters": sum(p.numel() for p in t5.parameters()), "seconds": t5_median, "runs": t5_runs, "cpu_seconds": t5_cpu, "flops": t5_flops},
     }
 
 
