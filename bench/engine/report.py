@@ -14,17 +14,18 @@ from pathlib import Path
 OUT = Path(os.environ.get("ENGINE_BENCH_OUT", "/tmp/kontextd-enginebench"))
 MIB = 1024 * 1024
 
-# FLOPs of the real FLUX.1 Kontext [dev] stages, counted with torch's FlopCounterMode on the real
-# configurations on the meta device (T5-XXL, CLIP-L, the 11.9 B transformer, the 16-channel VAE).
+# FLOPs of the real FLUX.1 Kontext [dev] stages, as `real_flops.py` counts them with torch's
+# FlopCounterMode on the meta device (torch 2.15.0, diffusers 0.42.1, transformers 5.25.0).
 REAL_FLOPS = {
-    "step_1024": 165.5e12,  # 512 text + 4096 target + 4096 reference tokens
-    "step_512": 37.7e12,  # 512 text + 1024 target + 1024 reference tokens
-    "t5_xxl": 4.84e12,  # 512 tokens
-    "clip_l": 0.013e12,  # 77 tokens
-    "decode_1024": 10.47e12,
-    "decode_512": 2.51e12,
+    "step_1024": 165_458_361_188_352,  # 512 text + 4096 target + 4096 reference tokens
+    "step_512": 37_661_072_424_960,  # 512 text + 1024 target + 1024 reference tokens
+    "t5_xxl": 4_844_723_109_888,  # 512 tokens
+    "clip_l": 13_298_503_680,  # 77 tokens
+    "decode_1024": 10_472_204_009_472,
+    "decode_512": 2_514_971_787_264,
 }
-REAL_Q8_0_BYTES = 12.7e9  # city96-recipe Q8_0 GGUF of the 11.9 B transformer
+# Tensor bytes of a Q8_0 GGUF of the real 11.9 B transformer (city96's recipe), from real_flops.py.
+REAL_Q8_0_BYTES = 12_714_397_952
 REAL_HIDDEN, REAL_TOKENS_1024 = 3072, 512 + 4096 + 4096
 
 
@@ -201,23 +202,29 @@ def projection_table(results):
         factor = real / here
         engine_seconds = engine_stage["timing"]["seconds"]
         torch_cell = f"{torch_seconds * factor:.1f}" if torch_seconds else ""
-        rows.append(f"| {label} | {real / 1e12:.2f} T | {here / 1e12:.3f} T | {factor:.1f} | {engine_seconds:.2f} | "
+        rows.append(f"| {label} | {real / 1e12:.3f} T | {here / 1e12:.3f} T | {factor:.1f} | {engine_seconds:.2f} | "
                     f"{engine_seconds * factor:.1f} | {torch_cell} |")
         return engine_seconds * factor
 
     t = torch.get("transformer", {})
     text_torch = torch.get("text", {})
     clip, t5 = (text + [None, None])[:2]
-    row("text: CLIP-L, 77 tokens", REAL_FLOPS["clip_l"], text_torch.get("clip", {}).get("flops"), clip,
-        text_torch.get("clip", {}).get("seconds"))
-    row("text: T5-XXL, 512 tokens", REAL_FLOPS["t5_xxl"], text_torch.get("t5", {}).get("flops"), t5,
-        text_torch.get("t5", {}).get("seconds"))
+    clip_seconds = row("text: CLIP-L, 77 tokens", REAL_FLOPS["clip_l"], text_torch.get("clip", {}).get("flops"), clip,
+                       text_torch.get("clip", {}).get("seconds"))
+    t5_seconds = row("text: T5-XXL, 512 tokens", REAL_FLOPS["t5_xxl"], text_torch.get("t5", {}).get("flops"), t5,
+                     text_torch.get("t5", {}).get("seconds"))
     row("each step, 512x512 + 512x512 reference", REAL_FLOPS["step_512"], t.get("flops"), transformer, t.get("seconds"))
-    row("each step, 1024x1024 + 1024x1024 reference", REAL_FLOPS["step_1024"], t.get("flops"), transformer,
-        t.get("seconds"))
+    step_seconds = row("each step, 1024x1024 + 1024x1024 reference", REAL_FLOPS["step_1024"], t.get("flops"),
+                       transformer, t.get("seconds"))
     v = torch.get("vae", {})
     row("VAE decode, 512x512", REAL_FLOPS["decode_512"], v.get("flops"), vae, v.get("seconds"))
-    row("VAE decode, 1024x1024", REAL_FLOPS["decode_1024"], v.get("flops"), vae, v.get("seconds"))
+    decode_seconds = row("VAE decode, 1024x1024", REAL_FLOPS["decode_1024"], v.get("flops"), vae, v.get("seconds"))
+    parts = (clip_seconds, t5_seconds, step_seconds, decode_seconds)
+    if all(value is not None for value in parts):
+        total = clip_seconds + t5_seconds + 28 * step_seconds + decode_seconds
+        rows += ["", f"A whole 1024x1024 edit with 28 steps, projected the same way: text encoding, 28 steps and "
+                     f"the decode take {total / 3600:.1f} h in the engine (the VAE encode of the reference is "
+                     f"not measured here and not included)."]
     return rows
 
 

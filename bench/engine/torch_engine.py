@@ -95,7 +95,7 @@ def file_size(path):
 # Transformer
 
 
-def bfl_state_dict(model, double_blocks, single_blocks):
+def bfl_state_dict(model, double_blocks, single_blocks, meta=False):
     """Map a diffusers FluxTransformer2DModel state dict to BFL / ComfyUI names.
 
     This is the inverse of diffusers' `convert_flux_transformer_checkpoint_to_diffusers`: q, k and v
@@ -153,7 +153,8 @@ def bfl_state_dict(model, double_blocks, single_blocks):
     unused = sorted(set(state) - used)
     if unused:
         raise SystemExit(f"the BFL name map misses diffusers tensors: {unused[:5]}")
-    return contiguous(out)
+    # Tensors on the meta device (shapes only, for real_flops.py) cannot be copied.
+    return out if meta else contiguous(out)
 
 
 def check_bfl_map(model, weights, hidden):
