@@ -53,7 +53,7 @@ final class MemoryProbe: Sendable {
         }
     }
 
-    /// A `kB` field of `/proc/self/status` in bytes, nil when the file or the field is missing.
+    /// Reads a `kB` field of `/proc/self/status` in bytes, nil when the file or the field is missing.
     static func statusField(_ name: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {

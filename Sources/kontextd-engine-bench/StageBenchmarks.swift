@@ -19,7 +19,7 @@ struct StageResult: Codable {
 struct StageBenchmarks {
     var options: EngineBenchOptions
 
-    /// One transformer step: the velocity of the target tokens with a same-sized reference.
+    /// Times one transformer step: the velocity of the target tokens with a same-sized reference.
     func transformer() throws -> StageResult {
         let probe = MemoryProbe()
         let ioPath = options.path("transformer-io.safetensors")
@@ -42,7 +42,7 @@ struct StageBenchmarks {
         return result("transformer", weightsPath, timing, output, expected, probe)
     }
 
-    /// One VAE decode of scaled latents to an RGB image in [-1, 1].
+    /// Times one VAE decode of scaled latents to an RGB image in [-1, 1].
     func vae() throws -> StageResult {
         let probe = MemoryProbe()
         let io = try SafeTensorsFile(path: options.path("vae-io.safetensors"))
@@ -56,7 +56,7 @@ struct StageBenchmarks {
         return result("vae-decode", weightsPath, timing, output, expected, probe)
     }
 
-    /// CLIP-L's pooled vector and the T5 encoder's hidden states, timed one after the other.
+    /// Times CLIP-L's pooled vector and then the T5 encoder's hidden states.
     func text() throws -> [StageResult] {
         let io = try SafeTensorsFile(path: options.path("text-io.safetensors"))
         let clipTokens = try io.load("clip_tokens").storage.map { Int32($0) }

@@ -2,8 +2,8 @@
 """Run the engine benchmark parts one after the other and collect their JSON in one file.
 
 Parts: PyTorch (`torch_engine.py`, which also writes the weights), the OpenBLAS GEMM peak, and the
-Swift engine's transformer step (F32 safetensors and Q8_0 GGUF), VAE decode and text encoders, each
-in its own `kontextd-engine-bench` process so that its peak memory is its own. Every part is stopped
+Swift engine's transformer step (F32 safetensors and Q8_0 GGUF), VAE decode and text encoders.
+Each engine part runs in its own `kontextd-engine-bench` process, so its peak memory is its own. Every part is stopped
 after ENGINE_BENCH_PART_LIMIT seconds and records the machine load while it ran.
 
 Debian's OpenBLAS 0.3.21 picks its kernels by CPU model, and on a CPU model newer than the library

@@ -2,8 +2,8 @@
 """Count the FLOPs of the real FLUX.1 Kontext [dev] stages on torch's meta device (no weights, no
 compute), with the same `FlopCounterMode` that `torch_engine.py` uses for the benchmark sizes.
 
-`report.py` projects measured times to the real model by these counts, and memory by the size of
-a Q8_0 GGUF of the real transformer that this script also computes; run it to check them. Configurations: FLUX.1 [dev] transformer (hidden 3072, 24 heads, 19 double + 38 single
+`report.py` projects measured times to the real model by these counts. It projects memory by the
+size of a Q8_0 GGUF of the real transformer, which this script also computes. Configurations: FLUX.1 [dev] transformer (hidden 3072, 24 heads, 19 double + 38 single
 blocks), T5-XXL v1.1 encoder (d_model 4096, 64 heads, d_ff 10240, 24 layers), CLIP-L text tower,
 and the 16-channel Flux VAE decoder.
 """
@@ -23,7 +23,7 @@ def count(function):
 
 
 def transformer_step(side):
-    """One Kontext step: 512 text tokens, a side x side target and a same-sized reference."""
+    """Count one Kontext step: 512 text tokens, a side x side target and a same-sized reference."""
     from diffusers import FluxTransformer2DModel
 
     with torch.device("meta"):
@@ -56,8 +56,9 @@ def clip_l():
 
 
 def q8_0_bytes():
-    """Size of the real transformer's tensors in a Q8_0 GGUF written as torch_engine.py writes one:
-    34 bytes per 32 values for matrices, F16 for the input and final layers, F32 for 1-D tensors."""
+    """Return the bytes of the real transformer's tensors in a Q8_0 GGUF written as torch_engine.py
+    writes one: 34 bytes per 32 values for matrices, F16 for the input and final layers, F32 for 1-D
+    tensors."""
     import sys
     from pathlib import Path
 

@@ -2,9 +2,9 @@
 """Print the engine benchmark tables from results.json and write them to tables.md beside it.
 
 Ratios divide the engine's time by PyTorch's, so a ratio under 1 means the engine is faster.
-Projections to the real model multiply a measured time by the ratio of FLOPs (torch's
-`FlopCounterMode` here, the real model's FLOPs below); they assume the same FLOP rate at the real
-size and are estimates, not measurements.
+Projections to the real model multiply a measured time by the ratio of the real model's FLOPs to
+the benchmark's, both counted with torch's `FlopCounterMode`. They assume the same FLOP rate at the
+real size, so they are estimates, not measurements.
 """
 import json
 import os
@@ -195,14 +195,14 @@ def projection_table(results):
             "PyTorch s projected |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
 
-    def row(label, real, here, engine_stage, torch_seconds):
-        if not here or not engine_stage:
+    def row(label, real, measured, engine_stage, torch_seconds):
+        if not measured or not engine_stage:
             rows.append(f"| {label} | {real / 1e12:.2f} T | | | | failed | |")
             return None
-        factor = real / here
+        factor = real / measured
         engine_seconds = engine_stage["timing"]["seconds"]
         torch_cell = f"{torch_seconds * factor:.1f}" if torch_seconds else ""
-        rows.append(f"| {label} | {real / 1e12:.3f} T | {here / 1e12:.3f} T | {factor:.1f} | {engine_seconds:.2f} | "
+        rows.append(f"| {label} | {real / 1e12:.3f} T | {measured / 1e12:.3f} T | {factor:.1f} | {engine_seconds:.2f} | "
                     f"{engine_seconds * factor:.1f} | {torch_cell} |")
         return engine_seconds * factor
 

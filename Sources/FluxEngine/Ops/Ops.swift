@@ -176,7 +176,7 @@ public enum Ops {
         return (sum0 + sum1) + (sum2 + sum3)
     }
 
-    /// The largest value of a row, −∞ for an empty row.
+    /// Returns the largest value of a row, −∞ for an empty row.
     @inline(__always)
     static func maximumOfRow(_ row: UnsafeMutablePointer<Float>, _ count: Int) -> Float {
         // Four running maxima, for the same reason as the partial sums above.
