@@ -1,6 +1,13 @@
 # Entry points for people and CI. Each target installs the Debian packages it needs first.
 SWIFT_TEST_FLAGS = -c release -Xswiftc -enable-testing
 
+# Debian's OpenBLAS picks a slow generic kernel on some AVX-512 CPUs; choose the kernel from the CPU
+# flags unless the caller set one (see scripts/openblas-coretype).
+OPENBLAS_CORETYPE ?= $(shell scripts/openblas-coretype)
+ifneq ($(OPENBLAS_CORETYPE),)
+export OPENBLAS_CORETYPE
+endif
+
 .PHONY: deps build demo test bench bench-engine
 
 deps:

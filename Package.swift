@@ -36,13 +36,18 @@ let package = Package(
         .target(name: "Backends", dependencies: ["Imaging", "DaemonSupport", "COpenSSL"]),
         // The native Flux Kontext engine: weights, numerics on OpenBLAS, models and sampler.
         .target(name: "FluxEngine", dependencies: ["COpenBLAS"]),
+        // `backend: local`: the Kontext edit through FluxEngine inside the daemon.
+        .target(name: "LocalBackend", dependencies: ["Backends", "FluxEngine", "Imaging", "Recipes"]),
         .target(name: "EditPipeline", dependencies: ["Imaging", "Recipes", "Backends", "HotFolder", "DaemonSupport"]),
         // Loopback HTTP/WebSocket server and fake remote services, for tests and benchmarks.
         .target(name: "FakeServers", dependencies: ["Backends", "Imaging"]),
         .executableTarget(name: "bench-comfyui", dependencies: ["Backends", "DaemonSupport", "FakeServers", "Imaging"]),
         .executableTarget(
             name: "kontextd",
-            dependencies: ["EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd"]
+            dependencies: [
+                "EditPipeline", "HotFolder", "Recipes", "Backends", "Imaging", "DaemonSupport", "CSystemd", "LocalBackend",
+                "FluxEngine",
+            ]
         ),
 
         // Times the Imaging stages for bench/run. It is not a product, so an install leaves it out.
@@ -60,8 +65,9 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "EditPipelineTests", dependencies: ["EditPipeline", "Imaging", "Recipes", "Backends"]),
-        .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine"], exclude: ["Fixtures"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"]),
+        .testTarget(name: "FluxEngineTests", dependencies: ["FluxEngine", "Imaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "FluxEngine", "Imaging"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Imaging", "DaemonSupport", "FakeServers"], exclude: ["Fixtures"]),
     ]
 )
 

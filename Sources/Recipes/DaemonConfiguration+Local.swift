@@ -10,6 +10,7 @@
 ///   clip_tokenizer: /usr/share/kontextd/tokenizers/clip   # optional: folder with vocab.json and merges.txt
 ///   t5_tokenizer: /usr/share/kontextd/tokenizers/t5/spiece.model   # optional: spiece.model or tokenizer.json
 ///   threads: 2                                              # optional: default all cores
+///   max_megapixels: 0.25                                    # optional: run larger images at 0.25 x 1024² pixels
 /// ```
 ///
 /// The files are checked when a job runs, not when the configuration is read, so weights can be put
@@ -22,6 +23,9 @@ public struct LocalBackendOptions: Sendable, Equatable {
     public var clipTokenizer = LocalBackendOptions.defaultCLIPTokenizer
     public var t5Tokenizer = LocalBackendOptions.defaultT5Tokenizer
     public var threads: Int?
+    /// Images larger than this run scaled down (same aspect ratio, sides multiples of 16) and the
+    /// pipeline scales the result back; nil runs them at the size the pipeline gives.
+    public var maxMegapixels: Double?
 
     public static let defaultCLIPTokenizer = "/usr/share/kontextd/tokenizers/clip"
     public static let defaultT5Tokenizer = "/usr/share/kontextd/tokenizers/t5/spiece.model"
@@ -38,7 +42,9 @@ public struct LocalBackendOptions: Sendable, Equatable {
 }
 
 extension ConfigurationReader {
-    static let localKeys = ["transformer", "vae", "clip_l", "t5xxl", "clip_tokenizer", "t5_tokenizer", "threads"]
+    static let localKeys = [
+        "transformer", "vae", "clip_l", "t5xxl", "clip_tokenizer", "t5_tokenizer", "threads", "max_megapixels",
+    ]
     static let localRequiredKeys = ["transformer", "vae", "clip_l", "t5xxl"]
 
     /// Reads the options of a local backend; `path` is like `backends[1]`.
@@ -69,6 +75,11 @@ extension ConfigurationReader {
         options.t5Tokenizer = file("t5_tokenizer") ?? options.t5Tokenizer
         if let threads = fields["threads"] {
             options.threads = schema.integer(threads, path: "\(path).threads", range: 1...1024, example: "threads: 2")
+        }
+        if let limit = fields["max_megapixels"] {
+            options.maxMegapixels = schema.number(
+                limit, path: "\(path).max_megapixels", range: 0.01...16, example: "max_megapixels: 0.25"
+            )
         }
         return options
     }

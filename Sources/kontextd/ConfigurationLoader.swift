@@ -3,6 +3,7 @@ import DaemonSupport
 import EditPipeline
 import Foundation
 import Imaging
+import LocalBackend
 import Recipes
 
 /// Finds and reads the daemon configuration.
@@ -28,17 +29,6 @@ extension DaemonConfiguration {
 
 /// Turns the configured backends into running engines.
 enum BackendFactory {
-    struct UnavailableBackend: Error, CustomStringConvertible {
-        var name: String
-        var kind: String
-        var file: String?
-
-        var description: String {
-            "\(file ?? "configuration"): backend '\(name)' has type '\(kind)', which this build of kontextd "
-                + "cannot run yet; remove it or use type 'fill'"
-        }
-    }
-
     static func makeRegistry(_ configuration: DaemonConfiguration, logger: Logger) throws -> BackendRegistry {
         var backends: [any EditBackend] = []
         for backend in configuration.backends {
@@ -50,8 +40,7 @@ enum BackendFactory {
             case .hosted:
                 backends.append(try makeHostedBackend(backend, logger: logger))
             case .local:
-                // TODO: the native Flux backend plugs in here once its module exists.
-                throw UnavailableBackend(name: backend.name, kind: backend.kind.rawValue, file: backend.file)
+                backends.append(LocalBackend(name: backend.name, options: backend.local ?? LocalBackendOptions()))
             }
         }
         return BackendRegistry(backends)

@@ -11,6 +11,7 @@ enum Help {
           edit      Run one job from the command line through the same pipeline.
           status    Show queue depth, running jobs, recent failures and per-folder state.
           retry     Move failed jobs back into their inbox.
+          engine    Run the native Flux engine on its own (engine denoise).
           help      Show help for a command.
 
         Every command takes --config PATH (default /etc/kontextd/kontextd.yaml).
@@ -74,6 +75,7 @@ enum Help {
         case "edit": edit
         case "status": status
         case "retry": retry
+        case "engine": EngineCommand.help
         default: nil
         }
     }

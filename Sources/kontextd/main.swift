@@ -10,6 +10,8 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
+OpenBLASRestart.restartIfNeeded()
+
 let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "help"
 let rest = arguments.dropFirst()
@@ -28,6 +30,8 @@ do {
         status = try StatusCommand(rest).run()
     case "retry":
         status = try RetryCommand(rest).run(logger: logger)
+    case "engine":
+        status = try EngineCommand(rest).run()
     case "help", "--help", "-h":
         let topic = rest.first
         print(topic.flatMap(Help.text(for:)) ?? Help.overview)

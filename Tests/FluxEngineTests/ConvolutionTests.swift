@@ -19,8 +19,9 @@ import Testing
         ConvolutionCase(name: "k3s1p0", stride: 1, padding: .uniform(0)),
     ]
 
-    /// Column budgets: the default (one tile), one output row per tile, and three rows per tile.
-    static let budgets = [Conv2d.defaultColumnBudget, 1, 3 * 6 * 9 * 11]
+    /// Scratch budgets: the default (one tile), one output row per tile, three im2col rows per
+    /// tile, and two padded rows of 5 channels per tap-by-tap tile (9 rows leave a partial last tile).
+    static let budgets = [Conv2d.defaultColumnBudget, 1, 3 * 6 * 9 * 11, 2 * 5 * 13]
 
     static func fixture() throws -> SafeTensorsFile {
         try VAETests.store("convolution.safetensors")
@@ -64,6 +65,22 @@ import Testing
         let explicit = layer(Self.upsampleNearest(input))
 
         #expect(fused.shape == [5, 18, 22])
+        // Different tilings change OpenBLAS's summation order, so allow float32 rounding.
+        #expect(fused.maxAbsoluteDifference(to: explicit) < 1e-5 * max(1, explicit.maxMagnitude))
+    }
+
+    @Test(arguments: budgets) func stridedUpsamplingReadMatchesExplicitUpsample(budget: Int) throws {
+        let file = try Self.fixture()
+        let layer = Conv2d(
+            weight: try file.load("k3s2pad0101.weight"), bias: try file.load("k3s2pad0101.bias"), stride: 2,
+            padding: Conv2d.Padding(top: 0, bottom: 1, left: 0, right: 1)
+        )
+        let input = try file.load("conv.input")
+
+        let fused = layer(input, upsampling: 2, columnBudget: budget)
+        let explicit = layer(Self.upsampleNearest(input))
+
+        #expect(fused.shape == [5, 9, 11])
         // Different tilings change OpenBLAS's summation order, so allow float32 rounding.
         #expect(fused.maxAbsoluteDifference(to: explicit) < 1e-5 * max(1, explicit.maxMagnitude))
     }

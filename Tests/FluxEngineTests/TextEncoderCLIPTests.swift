@@ -47,6 +47,46 @@ import Testing
         #expect(try clipL.pooled(tokens: tokens).maxAbsoluteDifference(to: pooled) <= Self.tolerance(pooled))
     }
 
+    @Test func rowGatherMatchesFullLoad() throws {
+        let (encoder, _, _) = try Self.fixture()
+        let name = "embeddings.token_embedding.weight"
+        let indices = [299, 0, 17, 17, 250]
+        let gathered = try encoder.weights.gatherRows(name, indices: indices)
+        let table = try encoder.weights.load(name)
+        let expected = Tensor.concatenatingRows(indices.map { table.rows($0..<($0 + 1)) })
+        #expect(gathered == expected)
+        let memory = MemoryWeightStore([name: table])
+        #expect(try memory.gatherRows(name, indices: indices) == expected)
+        let prefixed = PrefixedWeightStore(base: MemoryWeightStore(["text_model." + name: table]), prefix: "text_model.")
+        #expect(try prefixed.gatherRows(name, indices: indices) == expected)
+    }
+
+    @Test func rowGatherReadsHalfPrecisionRows() throws {
+        let folder = try TextFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A 3 × 2 F16 table holding 1, 2, 3, 4, 5, 6 (0x3C00 is 1.0, 0x4000 is 2.0, ...).
+        let header = Data(#"{"t":{"dtype":"F16","shape":[3,2],"data_offsets":[0,12]}}"#.utf8)
+        var file = Data()
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(header)
+        for bits: UInt16 in [0x3C00, 0x4000, 0x4200, 0x4400, 0x4500, 0x4600] {
+            withUnsafeBytes(of: bits.littleEndian) { file.append(contentsOf: $0) }
+        }
+        let path = folder.appendingPathComponent("table.safetensors")
+        try file.write(to: path)
+        let store = try SafeTensorsFile(path: path.path)
+        #expect(try store.gatherRows("t", indices: [2, 0, 2]) == Tensor(shape: [3, 2], storage: [5, 6, 1, 2, 5, 6]))
+    }
+
+    @Test func rowGatherOutsideTableIsRejected() throws {
+        let (encoder, _, _) = try Self.fixture()
+        #expect(throws: EngineError.invalidArgument(
+            "row 300 of tensor 'embeddings.token_embedding.weight' is outside its 300 rows"
+        )) {
+            try encoder.weights.gatherRows("embeddings.token_embedding.weight", indices: [1, 300])
+        }
+    }
+
     @Test func pooledRowIsTheFirstEndToken() throws {
         let (encoder, _, tokens) = try Self.fixture()
         let firstEnd = try #require(tokens.firstIndex(of: 299))

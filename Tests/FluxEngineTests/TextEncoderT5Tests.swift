@@ -69,6 +69,21 @@ import Testing
         #expect(try encoder.encode(tokens: tokens).maxAbsoluteDifference(to: last) <= Self.tolerance(last))
     }
 
+    @Test func ggufFileMatchesTransformers() throws {
+        let (_, outputs, tokens) = try Self.fixture()
+        let file = try WeightFiles.open(path: TextFixtures.path("t5_encoder/weights.gguf"))
+        #expect(file is GGUFFile)
+        let encoder = try T5Encoder(weights: file)
+        #expect(encoder.heads == 4)
+        #expect(encoder.blockCount == 2)
+        var observed: [Int: Tensor] = [:]
+        let result = try encoder.encode(tokens: tokens) { block, hidden in observed[block] = hidden }
+        let block0 = try outputs.load("block.0")
+        #expect(try #require(observed[0]).maxAbsoluteDifference(to: block0) <= Self.tolerance(block0))
+        let last = try outputs.load("last_hidden_state")
+        #expect(result.maxAbsoluteDifference(to: last) <= Self.tolerance(last))
+    }
+
     @Test(arguments: [
         ("encoder.block.3.layer.0.SelfAttention.relative_attention_bias.weight", "enc.blk.3.attn_rel_b.weight"),
         ("encoder.block.12.layer.1.DenseReluDense.wo.weight", "enc.blk.12.ffn_down.weight"),

@@ -3,8 +3,9 @@ import Testing
 
 @testable import FluxEngine
 
-/// Golden fixtures from a tiny random diffusers `FluxTransformer2DModel` (hidden 32, 2 heads of 16,
-/// RoPE axes (4, 6, 6), 2 double and 2 single blocks); see scripts/fixtures/transformer_fixtures.py.
+/// Golden fixtures from a tiny random diffusers `FluxTransformer2DModel`, written by
+/// scripts/fixtures/transformer_fixtures.py. The model has hidden size 32 (2 heads of 16), RoPE
+/// axes (4, 6, 6), 2 double and 2 single blocks.
 enum TransformerFixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/transformer")
@@ -57,6 +58,7 @@ enum TransformerFixtures {
         let recorded = BlockRecorder()
         model.blockObserver = { block, text, image in recorded.append(block, text, image) }
         let image = try fixture.load("image")
+
         let output = try model.velocity(
             image: image,
             imageIDs: fixture.load("image_ids"),
@@ -72,6 +74,7 @@ enum TransformerFixtures {
             pooled: fixture.load("pooled")
         )
         Self.expectClose(vector.reshaped([32]), try fixture.load("vec"), "conditioning vector")
+
         let blocks = recorded.blocks
         #expect(blocks.map(\.block) == [.double(0), .double(1), .single(0), .single(1)])
         for entry in blocks {
@@ -101,6 +104,25 @@ enum TransformerFixtures {
             targetCount: targetCount
         )
         Self.expectClose(output, try fixture.load("output").rows(0..<targetCount), "target rows")
+    }
+
+    @Test func quantizedGGUFMatchesDequantizedModel() throws {
+        let fixture = try TransformerFixtures.file("case-square.safetensors")
+        let path = TransformerFixtures.directory.appendingPathComponent("weights-q8_0.gguf").path
+        let model = try FluxTransformer(weights: WeightFiles.open(path: path), axesDimensions: TransformerFixtures.axes)
+        let image = try fixture.load("image")
+
+        let output = try model.velocity(
+            image: image,
+            imageIDs: fixture.load("image_ids"),
+            text: fixture.load("text"),
+            pooled: fixture.load("pooled"),
+            timestep: fixture.load("timestep").storage[0],
+            guidance: fixture.load("guidance").storage[0],
+            targetCount: image.rowCount
+        )
+        // The reference ran diffusers on the dequantized Q8_0 weights, so only reordering remains.
+        Self.expectClose(output, try TransformerFixtures.file("q8_0-output.safetensors").load("output"), "Q8_0 output")
     }
 
     @Test func axesMustSumToHeadDimension() throws {

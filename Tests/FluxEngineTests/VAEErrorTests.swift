@@ -92,7 +92,7 @@ import Testing
 
         #expect(
             error?.description
-                == "VAE in '\(store.origin)' has a level of 16 channels, which does not split into 32 norm groups; pass the group count the model was trained with"
+                == "VAE in '\(store.origin)' has a level of 16 channels, which does not split into 32 norm groups. Pass the group count the model was trained with"
         )
     }
 

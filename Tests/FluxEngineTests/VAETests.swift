@@ -39,11 +39,12 @@ import Testing
         for name in names {
             let expected = try reference.load(name)
             let value = try #require(stages[name])
-            // float32 against float32 in another summation order; ~1e-6 is typical, 1e-4 leaves room
-            // for the growth through 20 convolutions, yet a dropped norm bias shifts values by ~0.3.
-            #expect(Self.relativeError(value, expected) < 1e-4, "stage \(name)")
+            // float32 against float32 in another summation order: the worst stage measured 1.6e-6 of
+            // the magnitude; 2e-5 leaves room for other BLAS kernels, while a dropped norm term
+            // (random norm weights and biases of ±0.3) moves values by ~0.1.
+            #expect(Self.relativeError(value, expected) < 2e-5, "stage \(name)")
         }
-        #expect(Self.relativeError(encoded, try reference.load("encoded")) < 1e-4)
+        #expect(Self.relativeError(encoded, try reference.load("encoded")) < 2e-5)
     }
 
     @Test(arguments: sizes) func decodeMatchesEveryLevel(size: String) throws {
@@ -58,9 +59,9 @@ import Testing
             let expected = try reference.load(name)
             let value = try #require(stages[name])
             // Same reasoning as for the encoder: float32 reordering across ~25 convolutions.
-            #expect(Self.relativeError(value, expected) < 1e-4, "stage \(name)")
+            #expect(Self.relativeError(value, expected) < 2e-5, "stage \(name)")
         }
-        #expect(Self.relativeError(decoded, try reference.load("decoded")) < 1e-4)
+        #expect(Self.relativeError(decoded, try reference.load("decoded")) < 2e-5)
     }
 
     @Test func diffusersNamesGiveTheSameResult() throws {

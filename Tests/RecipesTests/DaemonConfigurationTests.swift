@@ -92,7 +92,7 @@ struct DaemonConfigurationTests {
                 ("watches:\n  - {name: a, inbox: /i, outbox: /o, failed: /f, state: /s}\n"
                     + "backends:\n  - name: cpu\n    type: local\n    transformer: /m/flux.gguf\n"
                     + "    vae: /m/ae.safetensors\n    clip_l: /m/clip_l.safetensors\n    t5xxl: /m/t5.safetensors\n"
-                    + "    threads: 3\n").utf8
+                    + "    threads: 3\n    max_megapixels: 0.25\n").utf8
             ),
             fileName: "kontextd.yaml"
         )
@@ -102,6 +102,7 @@ struct DaemonConfigurationTests {
         #expect(local.clipL == "/m/clip_l.safetensors")
         #expect(local.t5xxl == "/m/t5.safetensors")
         #expect(local.threads == 3)
+        #expect(local.maxMegapixels == 0.25)
         #expect(local.clipTokenizer == LocalBackendOptions.defaultCLIPTokenizer)
         #expect(local.t5Tokenizer == LocalBackendOptions.defaultT5Tokenizer)
     }

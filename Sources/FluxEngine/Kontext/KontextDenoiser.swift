@@ -12,8 +12,10 @@ public struct KontextConditioning: Sendable {
 }
 
 /// The denoising loop of FLUX.1 Kontext [dev], as diffusers' `FluxKontextPipeline` runs it with a
-/// CPU generator and true CFG off: noise from the seed, the shifted Euler schedule over the target
-/// tokens, and the reference tokens appended with position ids (1, row, column) at every step.
+/// CPU generator and true CFG off.
+///
+/// The noise comes from the seed and the shifted Euler schedule counts the target tokens only. The
+/// reference tokens are appended with position ids (1, row, column) at every step.
 public struct KontextDenoiser: Sendable {
     /// Reports the step index (0-based) and the latents [16, h, w] after that step.
     public typealias StepCallback = (_ step: Int, _ latents: Tensor) throws -> Void
@@ -29,6 +31,7 @@ public struct KontextDenoiser: Sendable {
     /// - Parameters:
     ///   - reference: VAE-encoded reference latents [16, h', w'] (scaled and shifted), h' and w' even.
     ///   - width, height: output size in pixels; like the pipeline, each is floored to a multiple of 16.
+    ///     The pipeline keeps this size only when called with `max_area=width*height`.
     ///   - seed: reproduces `torch.Generator("cpu").manual_seed(seed)` in diffusers (float32 noise).
     public func denoise(
         conditioning: KontextConditioning,

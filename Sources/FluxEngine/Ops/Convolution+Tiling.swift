@@ -56,8 +56,8 @@ extension Conv2d {
         }
     }
 
-    /// Writes the column matrix `[patchLength, rows·W']` for output rows `firstRow..<firstRow+rows`;
-    /// taps that fall in the padding read zero.
+    /// Writes the column matrix `[patchLength, rows·W']` for output rows `firstRow..<firstRow+rows`.
+    /// Taps that fall in the padding read zero.
     static func fillColumns(
         _ columns: UnsafeMutableBufferPointer<Float>,
         from input: UnsafeBufferPointer<Float>,

@@ -1,8 +1,10 @@
 /// A 2-D convolution in PyTorch's layout on one channel-first image `[C, H, W]`.
 ///
-/// It runs as im2col plus `cblas_sgemm`, tiled over output rows so the column matrix stays within
-/// `columnBudget` floats whatever the image size: a 3×3 convolution over 128 channels of a 1024×1024
-/// image would need a 4.6 GB column matrix in one piece.
+/// Stride-1 kernels run as one `cblas_sgemm` per kernel tap over padded bands of the input (see
+/// `convolveShifted`). Strided convolutions run as im2col plus `cblas_sgemm`, tiled
+/// over output rows so the column matrix stays within `columnBudget` floats whatever the image
+/// size. Untiled, a 3×3 convolution over 128 channels of a 1024×1024 image would need a 4.6 GB
+/// column matrix.
 public struct Conv2d: Sendable {
     /// Zero padding on each side, in input pixels. The VAE downsampler pads right and bottom only.
     public struct Padding: Sendable, Equatable {
@@ -19,7 +21,7 @@ public struct Conv2d: Sendable {
             self.right = right
         }
 
-        /// The same padding on all four sides.
+        /// Returns the same padding on all four sides.
         public static func uniform(_ amount: Int) -> Padding {
             Padding(top: amount, bottom: amount, left: amount, right: amount)
         }
@@ -27,6 +29,8 @@ public struct Conv2d: Sendable {
 
     /// Floats in one column-matrix tile: 32 MB, about 7 output rows of a 3×3 convolution over
     /// 128 channels at width 1024.
+    // NOTE: this size is not tuned. A tile that fits in cache might be faster, but timings on the
+    // shared 2-core test machine were too noisy to decide.
     public static let defaultColumnBudget = 8 << 20
 
     /// Kernel `[out, in, kernelHeight, kernelWidth]`.
@@ -78,8 +82,9 @@ public struct Conv2d: Sendable {
     ///   - upsampling: reads the input as if it were first enlarged by this factor with nearest
     ///     neighbour sampling (PyTorch `interpolate(mode="nearest")`), without building the
     ///     enlarged image.
-    ///   - columnBudget: the most floats one column-matrix tile may hold; tests pass small values
-    ///     to force many tiles.
+    ///   - columnBudget: the maximum number of floats in one tile's scratch matrix: the column
+    ///     matrix, or the output block of the tap-by-tap path. Tests pass small values to force
+    ///     many tiles.
     /// - Returns: `[outputChannels, H', W']`.
     public func callAsFunction(_ x: Tensor, upsampling: Int = 1, columnBudget: Int = defaultColumnBudget) -> Tensor {
         precondition(x.rank == 3 && x.shape[0] == inputChannels, "input \(x.shape) for a Conv2d of \(weight.shape)")
@@ -94,11 +99,15 @@ public struct Conv2d: Sendable {
             out.withUnsafeMutableBufferPointer { output in
                 if isPointwise && upsampling == 1 {
                     multiplyPointwise(input: input, output: output, pixels: size.height * size.width)
+                    return
+                }
+                let geometry = ConvolutionGeometry(
+                    source: source, outputHeight: size.height, outputWidth: size.width,
+                    kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding
+                )
+                if canConvolveShifted {
+                    convolveShifted(input: input, output: output, geometry: geometry, budget: columnBudget)
                 } else {
-                    let geometry = ConvolutionGeometry(
-                        source: source, outputHeight: size.height, outputWidth: size.width,
-                        kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding
-                    )
                     convolveTiled(input: input, output: output, geometry: geometry, columnBudget: columnBudget)
                 }
             }

@@ -36,7 +36,7 @@ public enum FlowMatchSchedule {
         return sigmas + [0]
     }
 
-    /// One Euler step in place: x ← x + (σ_next − σ)·v.
+    /// Applies one Euler step in place: x ← x + (σ_next − σ)·v.
     public static func eulerStep(_ latents: inout Tensor, velocity: Tensor, sigma: Float, nextSigma: Float) {
         precondition(latents.shape == velocity.shape, "latents \(latents.shape) and velocity \(velocity.shape) differ")
         let delta = nextSigma - sigma

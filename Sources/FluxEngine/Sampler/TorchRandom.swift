@@ -4,14 +4,16 @@ import Foundation
 /// reproduced bit for bit in float32, so a seed gives the same noise as diffusers on the CPU.
 ///
 /// The generator is a 32-bit Mersenne Twister (mt19937) seeded with the low 32 bits of the seed.
-/// `torch.randn` on float32 has two paths (ATen `normal_kernel`, torch 2.15 on an AVX2/AVX-512
-/// CPU, checked against values written by that torch):
+/// `torch.randn` on float32 has two paths in ATen's `normal_kernel`, both checked against values
+/// that torch 2.15 wrote on an AVX-512 CPU:
 /// - 16 values or more: one 24-bit uniform per value, then Box-Muller on blocks of 16 (the first 8
 ///   values are the radii's cosines, the next 8 the sines) with the Cephes-style `log256_ps` and
 ///   `sincos256_ps` polynomials of `avx_mathfun.h`. A count that is not a multiple of 16 redraws
 ///   16 uniforms for the last block, which overlaps the previous one.
 /// - fewer than 16 values: double-precision Box-Muller from 53-bit uniforms, returning the cosine
 ///   branch and caching the sine branch for the next value.
+// NOTE: on a CPU without AVX2, torch computes the blocks of 16 with libm's logf, cosf and sinf
+// instead, so a few values differ from this generator in the last bit.
 public struct TorchRandom: Sendable {
     private var state = [UInt32](repeating: 0, count: 624)
     private var index = 624
@@ -25,7 +27,7 @@ public struct TorchRandom: Sendable {
         }
     }
 
-    /// The next raw 32-bit output of mt19937.
+    /// Returns the next raw 32-bit output of mt19937.
     public mutating func next32() -> UInt32 {
         if index >= 624 { twist() }
         var y = state[index]
@@ -47,19 +49,19 @@ public struct TorchRandom: Sendable {
         index = 0
     }
 
-    /// A float uniform in [0, 1) from the low 24 bits of one draw.
+    /// Returns a float uniform in [0, 1) from the low 24 bits of one draw.
     mutating func uniformFloat() -> Float {
         Float(next32() & 0xFF_FFFF) * 0x1p-24
     }
 
-    /// A double uniform in [0, 1) from the low 53 bits of two draws, the first one high.
+    /// Returns a double uniform in [0, 1) from the low 53 bits of two draws, the first one high.
     mutating func uniformDouble() -> Double {
         let high = UInt64(next32())
         let low = UInt64(next32())
         return Double(((high << 32) | low) & ((1 << 53) - 1)) * 0x1p-53
     }
 
-    /// `count` standard normal values, as one `torch.randn` call of that many elements draws them.
+    /// Returns `count` standard normal values, as one `torch.randn` call of that many elements draws them.
     public mutating func normal(count: Int) -> [Float] {
         if count < 16 { return (0..<count).map { _ in Float(nextDoubleNormal()) } }
         var values = (0..<count).map { _ in uniformFloat() }
@@ -75,7 +77,7 @@ public struct TorchRandom: Sendable {
         return values
     }
 
-    /// A tensor of standard normal values drawn by one `torch.randn(shape)` call.
+    /// Returns the standard normal values that one `torch.randn(shape)` call draws, as a tensor.
     public mutating func normal(shape: [Int]) -> Tensor {
         Tensor(shape: shape, storage: normal(count: shape.reduce(1, *)))
     }

@@ -97,21 +97,11 @@ public struct CLIPTextEncoder: Sendable {
         }
     }
 
-    /// Sums token and position embeddings into [tokens, hidden].
-    // NOTE: the whole token table (49408 × 768 floats, 152 MB for CLIP-L) is converted to gather 77
-    // rows and then released. A row-range load in WeightStore would avoid that peak.
+    /// Sums token and position embeddings into [tokens, hidden], converting only the rows used.
     private func embed(_ tokens: [Int32]) throws -> Tensor {
-        let table = try weights.load(prefix + "embeddings.token_embedding.weight", shape: [vocabularySize, hiddenSize])
+        let rows = try weights.gatherRows(prefix + "embeddings.token_embedding.weight", indices: tokens.map { Int($0) })
         let positions = try weights.load(prefix + "embeddings.position_embedding.weight", shape: [maximumLength, hiddenSize])
-        var out = [Float](repeating: 0, count: tokens.count * hiddenSize)
-        for (row, token) in tokens.enumerated() {
-            let source = Int(token) * hiddenSize
-            let target = row * hiddenSize
-            for column in 0..<hiddenSize {
-                out[target + column] = table.storage[source + column] + positions.storage[target + column]
-            }
-        }
-        return Tensor(shape: [tokens.count, hiddenSize], storage: out)
+        return Ops.add(rows, positions.rows(0..<tokens.count))
     }
 
     /// Runs one pre-LN layer. Its weights are loaded here and released on return.

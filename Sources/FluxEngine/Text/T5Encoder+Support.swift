@@ -93,6 +93,13 @@ struct T5GGUFNames: WeightStore {
         return try base.load(ggufName)
     }
 
+    func gatherRows(_ name: String, indices: [Int]) throws -> Tensor {
+        guard let ggufName = Self.ggufName(name), base.contains(ggufName) else {
+            throw EngineError.missingTensor(name: Self.ggufName(name) ?? name, file: origin)
+        }
+        return try base.gatherRows(ggufName, indices: indices)
+    }
+
     static func ggufName(_ name: String) -> String? {
         if let mapped = topLevel[name] { return mapped }
         let prefix = "encoder.block."

@@ -17,7 +17,7 @@ public struct T5Encoder: Sendable {
     public let blockCount: Int
     public let vocabularySize: Int
     public let bucketCount: Int
-    /// Distances at or beyond this share the last bucket; 128 in every T5 v1.1 config.
+    /// The distance from which all distances share the last bucket, 128 in every T5 v1.1 config.
     public let maximumDistance: Int
     /// RMSNorm epsilon of the T5 configs.
     static let epsilon: Float = 1e-6
@@ -54,8 +54,8 @@ public struct T5Encoder: Sendable {
         blockCount = CLIPTextEncoder.countLayers(store.tensorNames, prefix: "encoder.block.")
     }
 
-    /// Encodes `tokens` to [tokens, modelWidth]; `observer` receives the output of each block
-    /// (before the final RMSNorm), numbered from 0.
+    /// Encodes `tokens` to [tokens, modelWidth]. `observer` receives the output of each block
+    /// before the final RMSNorm, numbered from 0.
     public func encode(tokens: [Int32], observer: ((_ block: Int, _ hidden: Tensor) -> Void)? = nil) throws -> Tensor {
         try validate(tokens)
         var hidden = try embed(tokens)
@@ -81,19 +81,13 @@ public struct T5Encoder: Sendable {
     }
 
     /// Gathers rows of the shared embedding, not scaled.
-    // NOTE: the whole table (32128 × 4096 floats, 526 MB for T5-XXL) is converted to gather the
-    // rows and then released. That is below one block's 772 MB, but a row-range load would avoid it.
+    // NOTE: safetensors files convert only these rows; GGUF files still convert the whole table
+    // (32128 × 4096 floats, 526 MB for T5-XXL) once, because GGUFFile keeps the default gatherRows.
     private func embed(_ tokens: [Int32]) throws -> Tensor {
-        let table = try weights.load(Self.embeddingName(weights), shape: [vocabularySize, modelWidth])
-        var out = [Float](repeating: 0, count: tokens.count * modelWidth)
-        for (row, token) in tokens.enumerated() {
-            let source = Int(token) * modelWidth
-            for column in 0..<modelWidth { out[row * modelWidth + column] = table.storage[source + column] }
-        }
-        return Tensor(shape: [tokens.count, modelWidth], storage: out)
+        try weights.gatherRows(Self.embeddingName(weights), indices: tokens.map { Int($0) })
     }
 
-    /// One block; its weights are loaded here and released on return.
+    /// Runs one block. Its weights are loaded here and released on return.
     private func runBlock(_ block: Int, _ x: Tensor, bias: RelativePositionBias) throws -> Tensor {
         let prefix = "encoder.block.\(block).layer."
         let inner = heads * headWidth
@@ -132,7 +126,7 @@ public struct T5Encoder: Sendable {
         )
     }
 
-    /// `shared.weight`, or the tied copy `encoder.embed_tokens.weight` that some exports keep instead.
+    /// Returns `shared.weight`, or the tied copy `encoder.embed_tokens.weight` that some exports keep instead.
     static func embeddingName(_ store: any WeightStore) throws -> String {
         for name in ["shared.weight", "encoder.embed_tokens.weight"] where store.contains(name) { return name }
         throw EngineError.missingTensor(name: "shared.weight", file: store.origin)

@@ -1,7 +1,7 @@
 import Foundation
 
 extension FluxTransformer {
-    /// One double-stream block: separate weights for the text and image streams, joint attention.
+    /// Runs one double-stream block: separate weights for the text and image streams, joint attention.
     func doubleBlock(_ index: Int, image: inout Tensor, text: inout Tensor, vector: Tensor, rope: RotaryEmbedding) throws {
         let prefix = "double_blocks.\(index)."
         let imageMod = try modulation(prefix + "img_mod.lin", vector: vector, count: 6)
@@ -31,8 +31,8 @@ extension FluxTransformer {
         Self.addGated(&text, gate: textMod[5], textMLP)
     }
 
-    /// One single-stream block over [text; image]: a fused qkv + MLP input projection (linear1) and a
-    /// fused output projection of [attention, GELU(mlp)] (linear2).
+    /// Runs one single-stream block over [text; image]. linear1 is a fused qkv and MLP input
+    /// projection, and linear2 a fused output projection of [attention, GELU(mlp)].
     func singleBlock(_ index: Int, tokens: inout Tensor, textCount: Int, vector: Tensor, rope: RotaryEmbedding) throws {
         let prefix = "single_blocks.\(index)."
         let mod = try modulation(prefix + "modulation.lin", vector: vector, count: 3)

@@ -74,14 +74,14 @@ extension FluxTransformer {
         return Ops.add(vector, try embedder("vector_in", pooled.reshaped([1, pooled.count])))
     }
 
-    /// An MLPEmbedder: in_layer, SiLU, out_layer.
+    /// Runs an MLPEmbedder: in_layer, SiLU, out_layer.
     private func embedder(_ prefix: String, _ input: Tensor) throws -> Tensor {
         let hidden = Ops.silu(try Linear(weights, prefix + ".in_layer")(input))
         return try Linear(weights, prefix + ".out_layer")(hidden)
     }
 
-    /// The sinusoidal embedding of a scaled timestep: [cos(t·f_i), sin(t·f_i)] for 128 frequencies
-    /// f_i = exp(−ln(10000)·i/128), as [1, 256].
+    /// Computes the sinusoidal embedding of a scaled timestep, [cos(t·f_i), sin(t·f_i)] for 128
+    /// frequencies f_i = exp(−ln(10000)·i/128), as [1, 256].
     ///
     /// The exponent is rounded to float32 before `exp` and the argument is a float32 product, as in
     /// diffusers' `get_timestep_embedding`, so the large arguments (up to 1000) match torch.

@@ -1,5 +1,5 @@
 extension FluxTransformer {
-    /// Every tensor name a BFL-named transformer of `configuration` holds.
+    /// Lists every tensor name that a BFL-named transformer of `configuration` contains.
     static func expectedNames(_ configuration: FluxTransformerConfiguration) -> Set<String> {
         var linears = ["img_in", "txt_in", "time_in.in_layer", "time_in.out_layer", "vector_in.in_layer", "vector_in.out_layer"]
         if configuration.hasGuidanceEmbedding { linears += ["guidance_in.in_layer", "guidance_in.out_layer"] }

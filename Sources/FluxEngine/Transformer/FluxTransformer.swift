@@ -21,7 +21,7 @@ public struct FluxTransformerConfiguration: Sendable, Equatable {
 /// The FLUX.1 rectified-flow transformer (19 double-stream and 38 single-stream blocks in
 /// FLUX.1 [dev]), running on float32 with OpenBLAS.
 ///
-/// The weights stay in their store (usually a memory-mapped file); each block loads its tensors when
+/// The weights stay in their store, usually a memory-mapped file. Each block loads its tensors when
 /// it runs and drops them after, so the float32 working set is one block plus activations.
 public struct FluxTransformer: Sendable {
     /// One finished block, reported to the observer for stage-by-stage checks.
@@ -74,6 +74,7 @@ public struct FluxTransformer: Sendable {
         let singleBlocks = blockCount(store, prefix: "single_blocks.")
         let normName = doubleBlocks > 0 ? "double_blocks.0.img_attn.norm.query_norm.scale" : "single_blocks.0.norm.query_norm.scale"
         let headDimension = try shape(store, normName, rank: 1)[0]
+
         let hiddenSize = imageIn[0]
         guard headDimension > 0, hiddenSize % headDimension == 0 else {
             throw EngineError.unexpectedShape(name: normName, expected: [hiddenSize], found: [headDimension])
@@ -81,6 +82,7 @@ public struct FluxTransformer: Sendable {
         let mlpName = doubleBlocks > 0 ? "double_blocks.0.img_mlp.0.weight" : "single_blocks.0.linear1.weight"
         var mlpHiddenSize = try shape(store, mlpName, rank: 2)[0]
         if doubleBlocks == 0 { mlpHiddenSize -= 3 * hiddenSize }
+
         guard axesDimensions.reduce(0, +) == headDimension, axesDimensions.allSatisfy({ $0 > 0 && $0 % 2 == 0 }) else {
             throw EngineError.invalidArgument(
                 "RoPE axes \(axesDimensions) must be even and sum to the head dimension \(headDimension) read from '\(normName)'; pass matching axes"

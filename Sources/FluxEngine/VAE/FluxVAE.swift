@@ -9,17 +9,18 @@ public struct FluxVAE: Sendable {
     /// `decoder.up.<level>` (BFL level numbers, from the deepest up) and `decoder.out`.
     public typealias Observer = (_ stage: String, _ value: Tensor) -> Void
 
-    /// Multiplies the shifted latent mean; FLUX uses 0.3611.
+    /// Factor applied to the shifted latent mean. FLUX uses 0.3611.
     public var scaleFactor: Float
-    /// Subtracted from the latent mean before scaling; FLUX uses 0.1159.
+    /// Offset subtracted from the latent mean before scaling. FLUX uses 0.1159.
     public var shiftFactor: Float
-    /// GroupNorm group count, which the weights do not record; FLUX uses 32.
+    /// GroupNorm group count, which the weights do not record. FLUX uses 32.
     public let groups: Int
 
     let weights: VAEWeights
     let architecture: VAEArchitecture
 
-    /// Checks the names and shapes in `weights`; throws for missing or unknown tensors, naming them.
+    /// Checks the tensor names in `weights` and reads the channel counts from their shapes.
+    /// Throws `EngineError` naming the first missing tensor or every unknown one.
     public init(weights: any WeightStore, groups: Int = 32, scaleFactor: Float = 0.3611, shiftFactor: Float = 0.1159) throws {
         let mapped = try VAEWeights(weights)
         self.weights = mapped

@@ -12,10 +12,18 @@ struct VAEArchitecture: Sendable, Equatable {
     /// ResNet blocks per decoder level (3 for FLUX, one more than the encoder).
     var decoderBlocks: Int
 
+    init(imageChannels: Int, latentChannels: Int, levelChannels: [Int], encoderBlocks: Int, decoderBlocks: Int) {
+        self.imageChannels = imageChannels
+        self.latentChannels = latentChannels
+        self.levelChannels = levelChannels
+        self.encoderBlocks = encoderBlocks
+        self.decoderBlocks = decoderBlocks
+    }
+
     var levels: Int { levelChannels.count }
     var deepestChannels: Int { levelChannels[levels - 1] }
 
-    /// Reads the counts from `weights` and checks that the file holds exactly the tensors they imply.
+    /// Reads the counts from `weights` and checks that the file contains exactly the tensors they imply.
     init(_ weights: VAEWeights, groups: Int) throws {
         let convIn = try Self.shape(weights, "encoder.conv_in.weight")
         let convOut = try Self.shape(weights, "encoder.conv_out.weight")
@@ -47,10 +55,10 @@ struct VAEArchitecture: Sendable, Equatable {
     }
 
     private func checkGroups(_ groups: Int, weights: VAEWeights) throws {
-        guard groups >= 1 else { throw EngineError.invalidArgument("VAE group count \(groups) is invalid; FLUX uses 32") }
+        guard groups >= 1 else { throw EngineError.invalidArgument("VAE group count \(groups) is invalid: it must be at least 1, and FLUX uses 32") }
         for channels in levelChannels where channels % groups != 0 {
             throw EngineError.invalidArgument(
-                "VAE in '\(weights.origin)' has a level of \(channels) channels, which does not split into \(groups) norm groups; pass the group count the model was trained with"
+                "VAE in '\(weights.origin)' has a level of \(channels) channels, which does not split into \(groups) norm groups. Pass the group count the model was trained with"
             )
         }
     }
@@ -58,7 +66,7 @@ struct VAEArchitecture: Sendable, Equatable {
     /// Throws for the first tensor the architecture needs that the file lacks, then for tensors
     /// the file has that the architecture does not use.
     private func checkNames(_ weights: VAEWeights) throws {
-        let required = requiredLayers.flatMap { [$0 + ".weight", $0 + ".bias"] }
+        let required = tensorShapes.map(\.name)
         if let missing = required.first(where: { !weights.contains($0) }) {
             throw EngineError.missingTensor(name: weights.naming.fileName(of: missing, levels: levels), file: weights.origin)
         }
@@ -69,29 +77,54 @@ struct VAEArchitecture: Sendable, Equatable {
         }
     }
 
-    /// The BFL name of every layer, without the `.weight`/`.bias` suffix.
-    var requiredLayers: [String] {
-        var layers = ["encoder.conv_in", "encoder.norm_out", "encoder.conv_out",
-                      "decoder.conv_in", "decoder.norm_out", "decoder.conv_out"]
+    /// The BFL name and shape of every tensor, attention projections as `[C, C]`.
+    var tensorShapes: [(name: String, shape: [Int])] {
+        layerShapes.flatMap { layer, shape in
+            [(layer + ".weight", shape), (layer + ".bias", [shape[0]])]
+        }
+    }
+
+    /// The BFL name of every layer, without the `.weight`/`.bias` suffix, and its weight's shape.
+    private var layerShapes: [(String, [Int])] {
+        var layers: [(String, [Int])] = [
+            ("encoder.conv_in", [levelChannels[0], imageChannels, 3, 3]),
+            ("encoder.norm_out", [deepestChannels]),
+            ("encoder.conv_out", [2 * latentChannels, deepestChannels, 3, 3]),
+            ("decoder.conv_in", [deepestChannels, latentChannels, 3, 3]),
+            ("decoder.norm_out", [levelChannels[0]]),
+            ("decoder.conv_out", [imageChannels, levelChannels[0], 3, 3]),
+        ]
         for side in ["encoder", "decoder"] {
-            layers += ["block_1", "block_2"].flatMap { resnetLayers("\(side).mid.\($0)", shortcut: false) }
-            layers += ["norm", "q", "k", "v", "proj_out"].map { "\(side).mid.attn_1.\($0)" }
+            for block in ["block_1", "block_2"] {
+                layers += resnetLayers("\(side).mid.\(block)", input: deepestChannels, output: deepestChannels)
+            }
+            layers.append(("\(side).mid.attn_1.norm", [deepestChannels]))
+            layers += ["q", "k", "v", "proj_out"].map { ("\(side).mid.attn_1.\($0)", [deepestChannels, deepestChannels]) }
         }
         for level in 0..<levels {
+            let channels = levelChannels[level]
             for block in 0..<encoderBlocks {
-                layers += resnetLayers("encoder.down.\(level).block.\(block)", shortcut: needsEncoderShortcut(level, block))
+                layers += resnetLayers("encoder.down.\(level).block.\(block)", input: encoderInput(level, block), output: channels)
             }
-            if level != levels - 1 { layers.append("encoder.down.\(level).downsample.conv") }
+            if level != levels - 1 { layers.append(("encoder.down.\(level).downsample.conv", [channels, channels, 3, 3])) }
             for block in 0..<decoderBlocks {
-                layers += resnetLayers("decoder.up.\(level).block.\(block)", shortcut: needsDecoderShortcut(level, block))
+                layers += resnetLayers("decoder.up.\(level).block.\(block)", input: decoderInput(level, block), output: channels)
             }
-            if level != 0 { layers.append("decoder.up.\(level).upsample.conv") }
+            if level != 0 { layers.append(("decoder.up.\(level).upsample.conv", [channels, channels, 3, 3])) }
         }
         return layers
     }
 
-    private func resnetLayers(_ prefix: String, shortcut: Bool) -> [String] {
-        ["norm1", "conv1", "norm2", "conv2"].map { "\(prefix).\($0)" } + (shortcut ? ["\(prefix).nin_shortcut"] : [])
+    /// Lists the layers of a ResNet block. The 1×1 `nin_shortcut` exists only when the channel count changes.
+    private func resnetLayers(_ prefix: String, input: Int, output: Int) -> [(String, [Int])] {
+        var layers: [(String, [Int])] = [
+            (prefix + ".norm1", [input]),
+            (prefix + ".conv1", [output, input, 3, 3]),
+            (prefix + ".norm2", [output]),
+            (prefix + ".conv2", [output, output, 3, 3]),
+        ]
+        if input != output { layers.append((prefix + ".nin_shortcut", [output, input, 1, 1])) }
+        return layers
     }
 
     /// Input channels of encoder block `block` of `level`: the previous level's for the first block.
@@ -102,13 +135,5 @@ struct VAEArchitecture: Sendable, Equatable {
     /// Input channels of decoder block `block` of up level `level`, which runs after level + 1.
     func decoderInput(_ level: Int, _ block: Int) -> Int {
         block == 0 && level < levels - 1 ? levelChannels[level + 1] : levelChannels[level]
-    }
-
-    private func needsEncoderShortcut(_ level: Int, _ block: Int) -> Bool {
-        encoderInput(level, block) != levelChannels[level]
-    }
-
-    private func needsDecoderShortcut(_ level: Int, _ block: Int) -> Bool {
-        decoderInput(level, block) != levelChannels[level]
     }
 }

@@ -9,7 +9,8 @@ enum VAENaming: Sendable, Equatable {
     case diffusers
 
     /// Layer name pairs (diffusers, BFL) without the `.weight`/`.bias` suffix. `{i}` is a level and
-    /// `{j}` a block number, copied as they are; `{u}` is an up level, counted from opposite ends.
+    /// `{j}` a block number, both copied unchanged. `{u}` is a decoder up level, which the two
+    /// schemes count from opposite ends.
     static let table: [(diffusers: String, bfl: String)] = {
         var rows: [(String, String)] = []
         let resnetLayers = [("norm1", "norm1"), ("conv1", "conv1"), ("norm2", "norm2"), ("conv2", "conv2"),
@@ -42,7 +43,7 @@ enum VAENaming: Sendable, Equatable {
             ? .diffusers : .bfl
     }
 
-    /// The BFL name of `name`, or nil when the table has no row for it. A BFL name maps to itself.
+    /// Returns the BFL name of `name`, or nil when the table has no row for it. A BFL name maps to itself.
     func bflName(of name: String, levels: Int) -> String? {
         switch self {
         case .bfl: return Self.translate(name, from: \.bfl, to: \.bfl, levels: levels).map { _ in name }
@@ -50,7 +51,7 @@ enum VAENaming: Sendable, Equatable {
         }
     }
 
-    /// The name in this scheme of the BFL name `bflName`.
+    /// Returns the name this scheme gives the tensor BFL calls `bflName`.
     func fileName(of bflName: String, levels: Int) -> String {
         switch self {
         case .bfl: return bflName
@@ -107,7 +108,8 @@ struct VAEWeights {
     /// File name of every tensor, by BFL name.
     let fileNames: [String: String]
 
-    /// Maps every name of `base`; a name with no table row is an error naming it.
+    /// Maps every name of `base` to its BFL name. Throws `EngineError.unknownTensors` for names the
+    /// table has no row for.
     init(_ base: any WeightStore) throws {
         let names = base.tensorNames
         let naming = VAENaming.detect(names)

@@ -48,6 +48,27 @@ public struct SafeTensorsFile: WeightStore {
         return Tensor(shape: entry.info.shape, storage: values)
     }
 
+    /// Converts only the requested rows, so an embedding lookup does not convert the whole table.
+    public func gatherRows(_ name: String, indices: [Int]) throws -> Tensor {
+        guard let entry = entries[name] else { throw EngineError.missingTensor(name: name, file: origin) }
+        let type = entry.info.storedType
+        let width = entry.info.shape.last ?? 1
+        try checkRows(indices, of: name, rowCount: width == 0 ? 0 : entry.info.elementCount / width)
+        guard let elementBytes = ElementConversion.byteWidth(of: type) else {
+            throw EngineError.unsupportedType(name: name, type: type)
+        }
+        let rowBytes = width * elementBytes
+        var values = [Float](repeating: 0, count: indices.count * width)
+        try values.withUnsafeMutableBufferPointer { output in
+            for (row, index) in indices.enumerated() {
+                let start = entry.range.lowerBound + index * rowBytes
+                let target = UnsafeMutableBufferPointer(rebasing: output[(row * width)..<((row + 1) * width)])
+                _ = try file.withBytes(start..<(start + rowBytes)) { ElementConversion.convert(type: type, bytes: $0, into: target) }
+            }
+        }
+        return Tensor(shape: [indices.count, width], storage: values)
+    }
+
     private static func parse(
         header: Data,
         dataStart: Int,

@@ -27,6 +27,10 @@ public protocol WeightStore: Sendable {
     func info(_ name: String) -> TensorInfo?
     /// The tensor converted to float32; throws `EngineError.missingTensor` when absent.
     func load(_ name: String) throws -> Tensor
+    /// Rows `indices` of the tensor viewed as a matrix over its last dimension, as
+    /// [indices.count, width], for embedding lookups. The default converts the whole tensor once;
+    /// stores that can convert single rows override it.
+    func gatherRows(_ name: String, indices: [Int]) throws -> Tensor
 }
 
 extension WeightStore {
@@ -37,6 +41,23 @@ extension WeightStore {
             throw EngineError.unexpectedShape(name: name, expected: shape, found: tensor.shape)
         }
         return tensor
+    }
+
+    public func gatherRows(_ name: String, indices: [Int]) throws -> Tensor {
+        let tensor = try load(name)
+        try checkRows(indices, of: name, rowCount: tensor.rowCount)
+        let width = tensor.rowLength
+        var out: [Float] = []
+        out.reserveCapacity(indices.count * width)
+        for index in indices { out.append(contentsOf: tensor.storage[(index * width)..<((index + 1) * width)]) }
+        return Tensor(shape: [indices.count, width], storage: out)
+    }
+
+    /// Throws `EngineError.invalidArgument` when an index is not within `0..<rowCount`.
+    func checkRows(_ indices: [Int], of name: String, rowCount: Int) throws {
+        if let bad = indices.first(where: { $0 < 0 || $0 >= rowCount }) {
+            throw EngineError.invalidArgument("row \(bad) of tensor '\(name)' is outside its \(rowCount) rows")
+        }
     }
 
     /// Loads `name` if the store has it, nil otherwise.
@@ -75,6 +96,13 @@ public struct PrefixedWeightStore: WeightStore {
             throw EngineError.missingTensor(name: name, file: origin)
         }
         return try base.load(prefix + name)
+    }
+
+    public func gatherRows(_ name: String, indices: [Int]) throws -> Tensor {
+        guard base.info(prefix + name) != nil else {
+            throw EngineError.missingTensor(name: name, file: origin)
+        }
+        return try base.gatherRows(prefix + name, indices: indices)
     }
 }
 

@@ -1,0 +1,101 @@
+import Foundation
+import Imaging
+import Testing
+
+/// The daemon with `backend: local`: a tiny random FLUX.1 Kontext model run by the native engine,
+/// compared with diffusers' FluxKontextPipeline on the same weights, prompt and seed
+/// (scripts/fixtures/local_backend_fixtures.py writes the fixtures).
+@Suite(.serialized)
+struct LocalBackendDaemonTests {
+    private static let fixtures = DaemonHarness.repositoryRoot + "/Tests/DaemonTests/Fixtures/local"
+    private static let clipTokenizer = DaemonHarness.repositoryRoot + "/share/kontextd/tokenizers/clip"
+    private static let t5Tokenizer = DaemonHarness.repositoryRoot + "/Tests/FluxEngineTests/Fixtures/text/t5/spiece.model"
+
+    private func makeDaemon(transformer: String = fixtures + "/transformer.safetensors") throws -> DaemonHarness {
+        try DaemonHarness(
+            extraConfiguration: """
+                backends:
+                  - name: cpu
+                    type: local
+                    transformer: \(transformer)
+                    vae: \(Self.fixtures)/vae.safetensors
+                    clip_l: \(Self.fixtures)/clip_l.safetensors
+                    t5xxl: \(Self.fixtures)/t5xxl.safetensors
+                    clip_tokenizer: \(Self.clipTokenizer)
+                    t5_tokenizer: \(Self.t5Tokenizer)
+                    threads: 2
+                default_backend: cpu
+                """
+        )
+    }
+
+    private func decodePNG(_ path: String) throws -> Image {
+        try ImageDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))).image.converted(to: .rgb)
+    }
+
+    @Test func editMatchesTheDiffusersPipeline() async throws {
+        let daemon = try makeDaemon()
+        try await daemon.start()
+        let input = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/input.png"))
+        try daemon.drop(
+            text: "prompt: Make the cups glow in warm neon light, keep the table\nseed: 42\nsteps: 3\nguidance: 2.5\n",
+            as: "cups.yaml"
+        )
+        try daemon.drop(data: input, as: "cups.png")
+
+        let output = daemon.outbox + "/cups-edited.png"
+        let logPath = daemon.outbox + "/cups.job.json"
+        let finished = await DaemonHarness.waitUntil(timeout: 300) {
+            FileManager.default.fileExists(atPath: logPath) || !DaemonHarness.files(under: daemon.failed).isEmpty
+        }
+        #expect(finished)
+        #expect(DaemonHarness.files(under: daemon.failed).isEmpty, "\(daemon.log)")
+        await daemon.stop()
+        let produced = try decodePNG(output)
+        let expected = try decodePNG(Self.fixtures + "/expected.png")
+        #expect(produced.width == expected.width)
+        #expect(produced.height == expected.height)
+
+        // Both sides compute in float32 from the same float16-rounded weights; only the order of
+        // summation differs (OpenBLAS against oneDNN/ATen), which moves the latents by ~1e-5 and the
+        // 8-bit pixels by at most one level where a value sits near a rounding boundary.
+        var worst = 0
+        var total = 0
+        for (a, b) in zip(produced.pixels, expected.pixels) {
+            let difference = abs(Int(a) - Int(b))
+            worst = max(worst, difference)
+            total += difference
+        }
+        let mean = Double(total) / Double(expected.pixels.count)
+        #expect(worst <= 2, "largest pixel difference \(worst)")
+        #expect(mean < 0.05, "mean pixel difference \(mean)")
+
+        let log = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: logPath))) as? [String: Any]
+        )
+        let stages = (log["timings"] as? [[String: Any]] ?? []).compactMap { $0["stage"] as? String }
+        #expect(stages.contains("backend: text encoding"))
+        #expect(stages.contains("backend: denoising step 3"))
+        #expect(stages.contains("backend: decoding"))
+        #expect(log["server"] as? String == "local engine")
+    }
+
+    @Test func missingWeightsFailTheJobNamingTheFile() async throws {
+        let missing = NSTemporaryDirectory() + "kontextd-no-such-model.gguf"
+        let daemon = try makeDaemon(transformer: missing)
+        try await daemon.start()
+        try daemon.drop(text: "prompt: make it night\n", as: "cups.yaml")
+        try daemon.drop(photo: "colorfulcups.jpg", as: "cups.jpg")
+
+        let failed = await DaemonHarness.waitUntil(timeout: 60) {
+            DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("cups.jpg.error.txt") }
+        }
+        #expect(failed, "\(daemon.log)")
+        await daemon.stop()
+        let files = DaemonHarness.files(under: daemon.failed)
+        let report = try #require(files.first { $0.hasSuffix("cups.jpg.error.txt") })
+        let text = try String(contentsOfFile: daemon.failed + "/" + report, encoding: .utf8)
+        #expect(text.contains("the transformer file '\(missing)' does not exist"), "\(text)")
+        #expect(files.contains { $0.hasSuffix("/cups.jpg") })
+    }
+}
