@@ -7,6 +7,8 @@ struct StageResult: Codable {
     var weights: String
     var weightsBytes: Int
     var threads: Int
+    /// The OpenBLAS kernel family in use (`OpenBLASCore.current`).
+    var openBLASCore: String
     var timing: Timing.Result
     /// Largest absolute difference between the engine's output and PyTorch's.
     var maxAbsoluteDifference: Float
@@ -92,6 +94,7 @@ struct StageBenchmarks {
             ? output.reshaped(expected.shape).maxAbsoluteDifference(to: expected) : .infinity
         return StageResult(
             stage: stage, weights: weightsPath, weightsBytes: size, threads: options.threads,
+            openBLASCore: OpenBLASCore.current,
             timing: timing, maxAbsoluteDifference: difference, referenceMagnitude: expected.maxMagnitude,
             memory: probe.finish()
         )

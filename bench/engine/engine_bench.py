@@ -8,10 +8,11 @@ after ENGINE_BENCH_PART_LIMIT seconds and records the machine load while it ran.
 
 Debian's OpenBLAS 0.3.21 picks its kernels by CPU model, and on a CPU model newer than the library
 it falls back to the generic `Prescott` (SSE3) kernels, about 12 times slower than its AVX-512
-ones on this machine. The script therefore times the GEMM peak with the kernels OpenBLAS picks by
-itself, then sets OPENBLAS_CORETYPE=SkylakeX for the other parts when the CPU has AVX-512 but
-OpenBLAS did not choose an AVX-512 kernel set (Haswell when it has only AVX2), and records both.
-A caller's own OPENBLAS_CORETYPE is kept as it is.
+ones on this machine. The script therefore times the GEMM peak, and one transformer step, with the
+kernels OpenBLAS picks by itself (OPENBLAS_CORETYPE removed from their environment). The other
+engine parts run with the caller's OPENBLAS_CORETYPE, or else with the kernel family that
+`scripts/openblas-coretype` names for this CPU when OpenBLAS fell back to a generic one, the same
+rule the kontextd executable applies to itself.
 """
 import json
 import os
@@ -28,12 +29,14 @@ from machine import LoadMeter  # noqa: E402
 OUT = Path(os.environ.get("ENGINE_BENCH_OUT", "/tmp/kontextd-enginebench"))
 PART_LIMIT = int(os.environ.get("ENGINE_BENCH_PART_LIMIT", "300"))
 # The whole run after the build stops within this many seconds; later parts are skipped.
-TOTAL_LIMIT = int(os.environ.get("ENGINE_BENCH_TOTAL_LIMIT", "780"))
+TOTAL_LIMIT = int(os.environ.get("ENGINE_BENCH_TOTAL_LIMIT", "720"))
 DEADLINE = time.monotonic() + TOTAL_LIMIT
 REPEATS = os.environ.get("ENGINE_BENCH_REPEATS", "3")
 THREADS = os.environ.get("ENGINE_BENCH_THREADS", "2")
 SWIFT = ROOT / ".build" / "release" / "kontextd-engine-bench"
-AVX512_CORES = ("SkylakeX", "Cooperlake", "SapphireRapids")
+# Kernel families OpenBLAS falls back to on CPUs it does not know (as in OpenBLASCore.swift).
+GENERIC_CORES = {"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "coppermine",
+                 "northwood", "banias", "unknown"}
 DEFAULT_CORE_STEP = os.environ.get("ENGINE_BENCH_DEFAULT_CORE_STEP", "1") == "1"
 
 
@@ -41,23 +44,17 @@ def uptime():
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def cpu_flags():
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
-
-
 def choose_core(default_core):
-    """Return (OPENBLAS_CORETYPE to use or None, reason) for the kernels OpenBLAS picked by itself."""
+    """Return (OPENBLAS_CORETYPE for the engine parts or None, reason) given OpenBLAS's own choice."""
     if "OPENBLAS_CORETYPE" in os.environ:
         return os.environ["OPENBLAS_CORETYPE"], "OPENBLAS_CORETYPE was set by the caller"
-    flags = cpu_flags()
-    if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags and default_core not in AVX512_CORES:
-        return "SkylakeX", f"the CPU has AVX-512 but OpenBLAS picked {default_core}"
-    if {"avx2", "fma"} <= flags and default_core in ("Prescott", "Core2", "Nehalem", "Atom", "Penryn", "Dunnington"):
-        return "Haswell", f"the CPU has AVX2 but OpenBLAS picked {default_core}"
-    return None, f"OpenBLAS picked {default_core}, which matches the CPU"
+    if default_core.lower() not in GENERIC_CORES:
+        return None, f"OpenBLAS picked {default_core}, which is not a generic kernel"
+    preferred = subprocess.run([str(ROOT / "scripts" / "openblas-coretype")], capture_output=True,
+                               text=True).stdout.strip()
+    if not preferred:
+        return None, f"OpenBLAS picked {default_core} and the CPU supports nothing faster"
+    return preferred, f"OpenBLAS picked the generic {default_core}; scripts/openblas-coretype names {preferred}"
 
 
 def run_part(name, command, environment=None):
@@ -90,6 +87,7 @@ def main():
     swift = [str(SWIFT), None, "--dir", str(OUT), "--threads", THREADS, "--repeats", REPEATS]
 
     environment = dict(os.environ)
+    own_choice = {name: value for name, value in os.environ.items() if name != "OPENBLAS_CORETYPE"}
 
     def engine(command, *extra, environment=environment):
         label = f"engine {command} {' '.join(extra)}".strip()
@@ -102,7 +100,7 @@ def main():
     else:
         results["torch"] = run_part("PyTorch", [sys.executable, str(HERE / "torch_engine.py"), "--out", str(OUT),
                                                 "--threads", THREADS, "--repeats", REPEATS])
-    results["gemm_peak_default_core"] = engine("gemm-peak", "--quick", "--repeats", "2")
+    results["gemm_peak_default_core"] = engine("gemm-peak", "--quick", "--repeats", "2", environment=own_choice)
     default_core = (results["gemm_peak_default_core"].get("result") or {}).get("openBLASCore", "unknown")
     core, reason = choose_core(default_core)
     results["openblas_core"] = {"default": default_core, "used": core or default_core, "reason": reason}
@@ -116,10 +114,10 @@ def main():
                                          "--warmups", "0", "--repeats", "1")
     results["vae"] = engine("vae")
     results["text"] = engine("text")
-    if core and DEFAULT_CORE_STEP:
-        # The engine as installed, with the kernels OpenBLAS picks by itself: one step, no warm-up.
+    if core and core.lower() != default_core.lower() and DEFAULT_CORE_STEP:
+        # The engine with the kernels OpenBLAS picks by itself: one step, no warm-up.
         results["transformer_default_core"] = engine("transformer", "--warmups", "0", "--repeats", "1",
-                                                     environment=dict(os.environ))
+                                                     environment=own_choice)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     print(f"engine bench: results in {OUT / 'results.json'}", file=sys.stderr)
