@@ -149,31 +149,44 @@ public enum Ops {
     static func exponentiateRow(_ row: UnsafeMutablePointer<Float>, _ count: Int) -> Float {
         let maximum = maximumOfRow(row, count)
         if maximum == -.infinity { return 0 }
+        // No libm call in this loop, so the compiler may vectorise it.
+        for index in 0..<count { row[index] = exponential(row[index] - maximum) }
         // Four partial sums break the dependency chain between the additions.
         var sum0: Float = 0, sum1: Float = 0, sum2: Float = 0, sum3: Float = 0
         var index = 0
         while index + 4 <= count {
-            let value0 = expf(row[index] - maximum)
-            let value1 = expf(row[index + 1] - maximum)
-            let value2 = expf(row[index + 2] - maximum)
-            let value3 = expf(row[index + 3] - maximum)
-            row[index] = value0
-            row[index + 1] = value1
-            row[index + 2] = value2
-            row[index + 3] = value3
-            sum0 += value0
-            sum1 += value1
-            sum2 += value2
-            sum3 += value3
+            sum0 += row[index]
+            sum1 += row[index + 1]
+            sum2 += row[index + 2]
+            sum3 += row[index + 3]
             index += 4
         }
         while index < count {
-            let value = expf(row[index] - maximum)
-            row[index] = value
-            sum0 += value
+            sum0 += row[index]
             index += 1
         }
         return (sum0 + sum1) + (sum2 + sum3)
+    }
+
+    /// Returns exp(x) for x ≤ 0 without a libm call, using Cephes' `expf` reduction and polynomial
+    /// (within 2 ulp of glibc's `expf` on [−87, 0]); 0 below −87.3 and for −∞.
+    @inline(__always)
+    static func exponential(_ x: Float) -> Float {
+        let clamped = min(max(x, -87.33654), 88.37626)
+        // Adding 1.5·2²³ rounds x·log2(e) to the nearest integer n and leaves n in the low bits.
+        let shifted = clamped * 1.442695041 + 12_582_912
+        let n = shifted - 12_582_912
+        let r = (clamped - n * 0.693359375) + n * 2.12194440e-4
+        var p: Float = 1.9875691500e-4
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        let value = p * (r * r) + r + 1
+        // 2ⁿ: n + 127 in the exponent field (n is in the low bits of `shifted`'s pattern).
+        let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
+        return x < -87.33654 ? 0 : value * scale
     }
 
     /// Returns the largest value of a row, −∞ for an empty row.
