@@ -54,7 +54,7 @@ public struct GGUFFile: WeightStore {
         }
         let count = entry.info.elementCount
         let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            try file.withBytes(range) { bytes in
+            try file.read(range) { bytes in
                 // The type is supported, so `convert` fills all `count` elements.
                 _ = Dequantize.convert(type: entry.type, from: bytes, into: buffer)
             }

@@ -41,7 +41,7 @@ public struct SafeTensorsFile: WeightStore {
         guard let entry = entries[name] else { throw EngineError.missingTensor(name: name, file: origin) }
         let type = entry.info.storedType
         var values = [Float](repeating: 0, count: entry.info.elementCount)
-        let converted = try file.withBytes(entry.range) { bytes in
+        let converted = try file.read(entry.range) { bytes in
             values.withUnsafeMutableBufferPointer { ElementConversion.convert(type: type, bytes: bytes, into: $0) }
         }
         guard converted else { throw EngineError.unsupportedType(name: name, type: type) }
@@ -63,7 +63,7 @@ public struct SafeTensorsFile: WeightStore {
             for (row, index) in indices.enumerated() {
                 let start = entry.range.lowerBound + index * rowBytes
                 let target = UnsafeMutableBufferPointer(rebasing: output[(row * width)..<((row + 1) * width)])
-                _ = try file.withBytes(start..<(start + rowBytes)) { ElementConversion.convert(type: type, bytes: $0, into: target) }
+                _ = try file.read(start..<(start + rowBytes)) { ElementConversion.convert(type: type, bytes: $0, into: target) }
             }
         }
         return Tensor(shape: [indices.count, width], storage: values)
