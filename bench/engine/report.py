@@ -159,17 +159,17 @@ def memory_rows(results):
         peak = q8["memory"]["peakResidentBytes"]
         rows += ["", f"Q8_0 peak RSS = {peak / q8['weightsBytes']:.2f} × the Q8_0 file and "
                      f"{peak / fp32_bytes:.2f} × the F32 weights ({fp32_bytes / MIB:.0f} MiB)."]
-        rows += memory_projection(torch.get("transformer", {}), q8["memory"])
+        rows += memory_projection(torch.get("transformer", {}), q8["memory"], q8["weightsBytes"])
     return rows
 
 
-def memory_projection(transformer, memory):
+def memory_projection(transformer, memory, file_bytes):
     """Project the Q8_0 run's peak memory to the real 11.9 B model at 1024x1024 plus a reference.
 
-    Method (an estimate): the mapped file counts once at the real file size, as every page of it is
-    read during a step. The anonymous memory the step added (peak RssAnon minus RssAnon at start) is
-    scaled by the ratio of L·D (tokens × hidden size), because the activations that dominate it are
-    L×D to L×7D matrices.
+    Method (an estimate): the anonymous memory the step added (peak RssAnon minus RssAnon at start)
+    is scaled by the ratio of L·D (tokens × hidden size), because the activations that dominate it
+    are L×D to L×7D matrices. When the weights file is resident in the process (a memory map, so
+    peak RssFile is at least half the file), the real file is added at its full size.
     """
     # NOTE: dequantised F32 weights in flight grow with D² rather than L·D; at these sizes the
     # L·D factor (6.8) exceeds the D² factor (4), so the estimate over-counts rather than under-counts them.
@@ -180,11 +180,15 @@ def memory_projection(transformer, memory):
     growth = memory["peakAnonymousBytes"] - memory["startAnonymousBytes"]
     scale = REAL_TOKENS_1024 * REAL_HIDDEN / (tokens * hidden)
     anonymous = memory["startAnonymousBytes"] + growth * scale
-    total = REAL_Q8_0_BYTES + anonymous
+    mapped = memory["peakFileBytes"] >= file_bytes / 2
+    total = anonymous + (REAL_Q8_0_BYTES if mapped else 0)
+    file_text = ("plus the mapped file" if mapped else
+                 "with the weights read into buffers rather than mapped, so the file stays in the page cache "
+                 "outside the process's memory")
     return ["", f"Projection (estimate) for the real model from Q8_0 ({REAL_Q8_0_BYTES / 1e9:.1f} GB file) at "
                 f"1024x1024 with a 1024x1024 reference: the step's anonymous growth of {growth / MIB:.0f} MiB "
                 f"× {scale:.1f} (L·D ratio, {REAL_TOKENS_1024}·{REAL_HIDDEN} / {tokens}·{hidden}) = "
-                f"{growth * scale / 1e9:.1f} GB, plus the mapped file: about {total / 1e9:.1f} GB "
+                f"{growth * scale / 1e9:.1f} GB, {file_text}: about {total / 1e9:.1f} GB "
                 f"({total / 2**30:.1f} GiB)."]
 
 
