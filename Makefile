@@ -8,7 +8,7 @@ ifneq ($(OPENBLAS_CORETYPE),)
 export OPENBLAS_CORETYPE
 endif
 
-.PHONY: deps build demo test bench
+.PHONY: deps build demo test bench bench-engine
 
 deps:
 	scripts/install-deps
@@ -24,3 +24,7 @@ test: deps
 
 bench: build
 	bench/run
+
+# The native engine against PyTorch (builds its own release binary; about 5 minutes, 3 GB in /tmp).
+bench-engine: deps
+	bench/engine/run

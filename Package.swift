@@ -52,6 +52,8 @@ let package = Package(
 
         // Times the Imaging stages for bench/run. It is not a product, so an install leaves it out.
         .executableTarget(name: "kontextd-bench", dependencies: ["Imaging"]),
+        // Times the native engine against PyTorch for bench/engine/run; not a product either.
+        .executableTarget(name: "kontextd-engine-bench", dependencies: ["FluxEngine", "COpenBLAS"]),
 
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),

@@ -67,6 +67,8 @@ public enum Attention {
         let offset = head * headDim
         let tile = min(queryTile, queries)
         var scores = [Float](repeating: 0, count: tile * keys)
+        let sumBase = UnsafeMutablePointer<Float>.allocate(capacity: tile)
+        defer { sumBase.deallocate() }
         scores.withUnsafeMutableBufferPointer { scoreBuffer in
             guard let scoreBase = scoreBuffer.baseAddress else { return }
             var start = 0
@@ -87,15 +89,22 @@ public enum Attention {
                         if causal, queryRow + 1 < keys {
                             for column in (queryRow + 1)..<keys { rowPointer[column] = -.infinity }
                         }
-                        Ops.softmaxRow(rowPointer, keys)
+                        sumBase[row] = Ops.exponentiateRow(rowPointer, keys)
                     }
                 }
+                // out = exp(scores)·V, then each row divided by its sum: the softmax normalisation
+                // applied to headDim values per row instead of to all `keys` scores.
                 BLAS.gemm(
                     m: rows, n: headDim, k: keys,
                     a: scoreBase, lda: keys,
                     b: vBase + offset, ldb: width, bTransposed: false,
                     c: outBase + start * width + offset, ldc: width
                 )
+                for row in 0..<rows {
+                    let inverse = 1 / sumBase[row]
+                    let target = outBase + (start + row) * width + offset
+                    for column in 0..<headDim { target[column] *= inverse }
+                }
                 start += rows
             }
         }

@@ -1,0 +1,31 @@
+import FluxEngine
+import Foundation
+
+/// `kontextd-engine-bench`: times the native engine's stages on the weights that
+/// `bench/engine/torch_engine.py` wrote, for `bench/engine/run`. Not installed with kontextd.
+do {
+    let options = try EngineBenchOptions(CommandLine.arguments.dropFirst())
+    EngineThreads.configure(options.threads)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let stages = StageBenchmarks(options: options)
+    let output: Data
+    switch options.command {
+    case .gemmPeak:
+        output = try encoder.encode(
+            GEMMPeak.measure(
+                threads: options.threads, warmups: options.warmups, repeats: options.repeats, quick: options.quick
+            )
+        )
+    case .transformer:
+        output = try encoder.encode(try stages.transformer())
+    case .vae:
+        output = try encoder.encode(try stages.vae())
+    case .text:
+        output = try encoder.encode(try stages.text())
+    }
+    print(String(decoding: output, as: UTF8.self))
+} catch {
+    FileHandle.standardError.write(Data("kontextd-engine-bench: \(error)\n".utf8))
+    exit(2)
+}
