@@ -21,6 +21,9 @@ public enum Checker {
         }
 
         var diagnostics: [Diagnostic] = []
+        for backend in configuration.backends {
+            if let local = backend.local { diagnostics += checkFiles(of: local, backend: backend.name, configPath: configPath) }
+        }
         for watch in configuration.watches {
             diagnostics += checkFolders(of: watch, configPath: configPath)
             guard isDirectory(watch.inbox) else { continue }
@@ -59,6 +62,38 @@ public enum Checker {
                     message:
                         "state folder '\(watch.state)' of watch '\(watch.name)' is on another file system than its inbox "
                         + "'\(watch.inbox)', so jobs cannot be claimed by rename; put both on one file system"
+                )
+            )
+        }
+        return diagnostics
+    }
+
+    /// Warns about a local backend's files that are not there yet: the daemon starts without them,
+    /// but every job that needs the backend fails until they are.
+    static func checkFiles(of options: LocalBackendOptions, backend: String, configPath: String) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for (key, path) in options.files where !path.isEmpty {
+            let wantsFolder = key == "clip_tokenizer"
+            var status = stat()
+            let exists = stat(path, &status) == 0
+            let isFolder = exists && (status.st_mode & S_IFMT) == S_IFDIR
+            let problem: String
+            if !exists {
+                problem = "does not exist"
+            } else if isFolder != wantsFolder {
+                problem = isFolder ? "is a folder, not a file" : "is a file, not a folder"
+            } else if wantsFolder, !["vocab.json", "merges.txt"].allSatisfy({ stat(path + "/" + $0, &status) == 0 }) {
+                problem = "lacks vocab.json or merges.txt"
+            } else {
+                continue
+            }
+            diagnostics.append(
+                Diagnostic(
+                    file: configPath,
+                    position: nil,
+                    severity: .warning,
+                    message: "\(key) '\(path)' of backend '\(backend)' \(problem); jobs for this backend fail until it is "
+                        + "in place (the \(ConfigurationReader.localFileDescription(key)))"
                 )
             )
         }

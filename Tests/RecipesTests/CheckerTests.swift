@@ -29,6 +29,46 @@ struct CheckerTests {
         #expect(Checker.check(configPath: config) == [])
     }
 
+    @Test func missingLocalBackendFilesAreWarnings() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for folder in ["inbox", "outbox", "failed", "state", "clip"] {
+            try directory.makeFolder(folder)
+        }
+        let root = directory.path
+        let vae = try directory.write("ae.safetensors", "not checked here")
+        try directory.write("clip/vocab.json", "{}")
+        let config = try directory.write(
+            "kontextd.yaml",
+            """
+            watches:
+              - {name: a, inbox: \(root)/inbox, outbox: \(root)/outbox, failed: \(root)/failed, state: \(root)/state}
+            backends:
+              - name: cpu
+                type: local
+                transformer: \(root)/flux.gguf
+                vae: \(vae)
+                clip_l: \(root)/clip
+                t5xxl: \(vae)
+                clip_tokenizer: \(root)/clip
+                t5_tokenizer: \(vae)
+
+            """
+        )
+
+        let messages = Checker.check(configPath: config).map(\.description)
+        #expect(
+            messages == [
+                "\(config): warning: transformer '\(root)/flux.gguf' of backend 'cpu' does not exist; jobs for this backend "
+                    + "fail until it is in place (the Flux Kontext transformer (safetensors or GGUF))",
+                "\(config): warning: clip_l '\(root)/clip' of backend 'cpu' is a folder, not a file; jobs for this backend "
+                    + "fail until it is in place (the CLIP-L text encoder (clip_l.safetensors))",
+                "\(config): warning: clip_tokenizer '\(root)/clip' of backend 'cpu' lacks vocab.json or merges.txt; jobs "
+                    + "for this backend fail until it is in place (the folder holding CLIP's vocab.json and merges.txt)",
+            ]
+        )
+    }
+
     @Test func everyProblemIsListed() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
