@@ -94,13 +94,20 @@ struct Options {
         return value
     }
 
-    func integer(_ name: String, default fallback: Int? = nil, minimum: Int, multipleOf step: Int = 1) throws(UsageError) -> Int {
+    func integer(
+        _ name: String,
+        default fallback: Int? = nil,
+        minimum: Int,
+        maximum: Int = .max,
+        multipleOf step: Int = 1
+    ) throws(UsageError) -> Int {
         guard let text = values[name] else {
             if let fallback { return fallback }
             throw UsageError("missing \(name)", command: "engine")
         }
-        guard let value = Int(text), value >= minimum, value % step == 0 else {
-            let rule = step > 1 ? "a multiple of \(step), at least \(minimum)" : "an integer of at least \(minimum)"
+        guard let value = Int(text), value >= minimum, value <= maximum, value % step == 0 else {
+            let range = maximum == .max ? "at least \(minimum)" : "from \(minimum) to \(maximum)"
+            let rule = step > 1 ? "a multiple of \(step), \(range)" : "an integer \(maximum == .max ? "of " : "")\(range)"
             throw UsageError("\(name) is '\(text)'; use \(rule)", command: "engine")
         }
         return value

@@ -49,9 +49,12 @@ struct EngineCommand {
         referencePath = try options.required("--reference")
         conditioningPath = try options.required("--conditioning")
         outputPath = try options.required("--output")
-        width = try options.integer("--width", minimum: 16, multipleOf: 16)
-        height = try options.integer("--height", minimum: 16, multipleOf: 16)
-        steps = try options.integer("--steps", default: 28, minimum: 1)
+        guard outputPath.lowercased().hasSuffix(".png") else {
+            throw UsageError("--output is '\(outputPath)'; the engine writes PNG, so name the file with .png", command: "engine")
+        }
+        width = try options.integer("--width", minimum: 16, maximum: Self.maximumSide, multipleOf: 16)
+        height = try options.integer("--height", minimum: 16, maximum: Self.maximumSide, multipleOf: 16)
+        steps = try options.integer("--steps", default: 28, minimum: 1, maximum: 1000)
         guidance = try options.float("--guidance", default: 2.5)
         seed = try options.seed("--seed")
         latentsDirectory = options.values["--latents-dir"]
@@ -65,7 +68,15 @@ struct EngineCommand {
         vaeGroups = try options.integer("--vae-groups", default: 32, minimum: 1)
     }
 
+    /// Sides above this would need tens of GB of activations; Kontext is trained around 1024.
+    static let maximumSide = 4096
+
     func run() throws -> Int32 {
+        // Checked before hours of compute, not after.
+        let folder = (outputPath as NSString).deletingLastPathComponent
+        guard access(folder.isEmpty ? "." : folder, W_OK) == 0 else {
+            throw UsageError("--output is '\(outputPath)', but its folder does not exist or is not writable", command: "engine")
+        }
         if let threads { EngineThreads.configure(threads) }
         let conditioning = try Self.loadConditioning(conditioningPath)
         let transformer = try FluxTransformer(weights: WeightFiles.open(path: transformerPath), axesDimensions: ropeAxes)
