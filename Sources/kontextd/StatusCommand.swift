@@ -48,7 +48,8 @@ struct StatusCommand {
             lines.append("warning: the status is \(age) s old; the daemon may have stopped")
         }
         for job in report.running {
-            lines.append("  running \(job.job) \(job.watch): \(job.image) for \(Int(now.timeIntervalSince(job.since))) s")
+            let progress = job.progress.map { ", \($0)" } ?? ""
+            lines.append("  running \(job.job) \(job.watch): \(job.image) for \(Int(now.timeIntervalSince(job.since))) s\(progress)")
         }
         for watch in report.watches {
             var line = "  watch \(watch.name) \(watch.inbox): \(watch.queued) queued, \(watch.overflows) overflows"

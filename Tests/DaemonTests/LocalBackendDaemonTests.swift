@@ -131,11 +131,14 @@ struct LocalBackendDaemonTests {
             (try? String(contentsOfFile: statusFile, encoding: .utf8))?.contains("denoising") ?? false
         }
         #expect(denoising, "\(daemon.log)")
+        let status = try DaemonHarness.runCommand(["status", "--config", daemon.configPath])
+        #expect(status.stdout.contains(": cups.png for "), "\(status.stdout)")
+        #expect(status.stdout.contains(", denoising "), "\(status.stdout)")
 
         // Generous bound: stop_timeout is 1 s, and one step of this model at 1024x1024 takes seconds.
         let stoppedBy = Date().addingTimeInterval(20)
-        let status = await daemon.stop(timeout: 60)
-        #expect(status == 0, "\(daemon.log)")
+        let exitStatus = await daemon.stop(timeout: 60)
+        #expect(exitStatus == 0, "\(daemon.log)")
         #expect(Date() < stoppedBy, "the daemon waited for the engine instead of returning the job")
         #expect(DaemonHarness.files(under: daemon.inbox) == ["cups.png", "cups.yaml"], "\(daemon.log)")
         #expect(DaemonHarness.files(under: daemon.outbox).isEmpty)
