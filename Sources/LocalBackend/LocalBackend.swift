@@ -42,8 +42,8 @@ public struct LocalBackend: EditBackend {
                 }
             }
         } onCancel: {
-            // A step can take minutes; the job is answered at once and the engine stops at its next
-            // check, so a stop never waits for the step to end.
+            // A step can take minutes, so the request gets its result at once and the engine stops at
+            // its next check. A stop never waits for the step to end.
             flag.set()
             reply.resume(with: .failure(.transient("the local edit was stopped before it finished; the job can run again")))
         }
@@ -73,8 +73,8 @@ public struct LocalBackend: EditBackend {
     }
 }
 
-/// The answer to one edit request, given once: by the engine when it finishes, or at once when the
-/// task is cancelled, whichever comes first.
+/// The result of one edit request, delivered once: by the engine when it finishes, or at once when
+/// the task is cancelled, whichever comes first.
 final class OneReply: Sendable {
     typealias Answer = Result<EditResult, BackendError>
 
@@ -87,7 +87,7 @@ final class OneReply: Sendable {
 
     private let state = Mutex<State>(.empty)
 
-    /// Registers the waiting continuation; an answer that came first is given to it at once.
+    /// Registers the waiting continuation. A result that came first is delivered to it at once.
     func set(_ continuation: CheckedContinuation<Answer, Never>) {
         let early = state.withLock { state -> Answer? in
             switch state {
@@ -104,7 +104,7 @@ final class OneReply: Sendable {
         if let early { continuation.resume(returning: early) }
     }
 
-    /// Answers the request unless it was answered already.
+    /// Delivers `answer` unless a result was delivered already.
     func resume(with answer: Answer) {
         let waiting = state.withLock { state -> CheckedContinuation<Answer, Never>? in
             switch state {

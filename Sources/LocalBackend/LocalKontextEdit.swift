@@ -113,8 +113,8 @@ struct LocalKontextEdit {
         return KontextConditioning(promptEmbeddings: embeddings, pooledEmbedding: pooled)
     }
 
-    /// The size an image runs at: scaled down to `maxMegapixels` when it is larger, keeping the aspect
-    /// ratio, then each side floored to a multiple of 16 (at least 16). A megapixel here is 1024²
+    /// Returns the size an image runs at: scaled down to `maxMegapixels` when it is larger, keeping the
+    /// aspect ratio, then each side floored to a multiple of 16 (at least 16). A megapixel here is 1024²
     /// pixels, as in ComfyUI and the Kontext resolutions, so 0.25 runs a square image at 512x512.
     static func runSize(width: Int, height: Int, maxMegapixels: Double?) -> (width: Int, height: Int) {
         var scale = 1.0
@@ -127,7 +127,7 @@ struct LocalKontextEdit {
         return (max(16, scaledWidth / 16 * 16), max(16, scaledHeight / 16 * 16))
     }
 
-    /// The reference image at its run size, encoded to scaled latents.
+    /// Encodes the reference image at its run size to scaled latents.
     private func encodeReference(_ image: Image) throws -> (latents: Tensor, width: Int, height: Int) {
         let (width, height) = Self.runSize(width: image.width, height: image.height, maxMegapixels: options.maxMegapixels)
         let sized = width == image.width && height == image.height ? image : image.resized(width: width, height: height)

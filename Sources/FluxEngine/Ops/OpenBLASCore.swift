@@ -19,8 +19,8 @@ public enum OpenBLASCore {
         return String(cString: name)
     }
 
-    /// The fastest kernel family that the CPU `flags` (from /proc/cpuinfo) support, nil when no
-    /// better one than a generic kernel applies.
+    /// Returns the fastest kernel family that the CPU `flags` (from /proc/cpuinfo) support, or nil when
+    /// none is better than a generic kernel.
     public static func preferred(cpuFlags flags: Set<String>) -> String? {
         let avx512 = ["avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"].allSatisfy(flags.contains)
         if avx512 && flags.contains("avx512_bf16") { return "Cooperlake" }
@@ -35,7 +35,7 @@ public enum OpenBLASCore {
         return preferred(cpuFlags: flags)
     }
 
-    /// The flags of the first processor in a /proc/cpuinfo text.
+    /// Returns the flags of the first processor in a /proc/cpuinfo text.
     public static func cpuFlags(cpuinfo: String) -> Set<String> {
         for line in cpuinfo.split(separator: "\n") where line.hasPrefix("flags") {
             guard let colon = line.firstIndex(of: ":") else { continue }

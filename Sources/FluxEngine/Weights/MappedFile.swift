@@ -6,9 +6,9 @@ import Glibc
 /// tensor data.
 ///
 /// The map costs address space, not resident memory, so a header can be parsed in place. Tensor
-/// data is copied out with `pread` instead: a mapped file that shrinks while a job runs (copied over
-/// in place, truncated) would kill the whole daemon with SIGBUS on the next page touched, while a
-/// short read is an error for that one job. Either way the bytes come from the page cache.
+/// data is copied out with `pread` instead. A mapped file that shrinks while a job runs (copied over
+/// in place, truncated) would kill the whole daemon with SIGBUS on the next page touched, but a
+/// short read is only an error for that one job. Either way the bytes come from the page cache.
 public final class MappedFile: @unchecked Sendable {
     // Safe to share: the mapping is read-only and never remapped after init, and pread does not
     // move the descriptor's offset.
@@ -70,7 +70,7 @@ public final class MappedFile: @unchecked Sendable {
         defer { buffer.deallocate() }
         var done = 0
         while done < range.count {
-            // NOTE: baseAddress is non-nil because the buffer holds at least one byte.
+            // NOTE: baseAddress is non-nil because the buffer has at least one byte.
             let got = pread(descriptor, buffer.baseAddress! + done, range.count - done, off_t(range.lowerBound + done))
             if got < 0 {
                 if errno == EINTR { continue }
