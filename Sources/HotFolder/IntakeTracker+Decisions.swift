@@ -38,13 +38,42 @@ extension IntakeTracker {
                     decision.handled.insert(name)
                 }
             case .symbolicLink:
-                decision.propose(.rejected(files: [path], reason: .symbolicLink(file: path)))
-                decision.handled.insert(name)
+                rejectUnreadable(name, file: file, reason: .symbolicLink(file: path), state: state, decision: &decision)
             default:
-                decision.propose(.rejected(files: [path], reason: .specialFile(file: path, kind: file.status.kind)))
-                decision.handled.insert(name)
+                let reason = RejectionReason.specialFile(file: path, kind: file.status.kind)
+                rejectUnreadable(name, file: file, reason: reason, state: state, decision: &decision)
             }
         }
+    }
+
+    /// Rejects a link or special file. When its name is a sidecar's, the images it pairs with go with
+    /// it: running them without the instruction the user wrote would report a success that ignored it.
+    /// The sidecar waits, as a regular one would, until its images have settled, or for `sidecarWait`
+    /// when none has arrived, so an image copied in just after it is not run alone.
+    func rejectUnreadable(
+        _ name: String,
+        file: TrackedFile,
+        reason: RejectionReason,
+        state: FolderState,
+        decision: inout FolderDecision
+    ) {
+        decision.handled.insert(name)
+        guard let base = sidecarBase(name) else {
+            decision.propose(.rejected(files: [decision.path(name)], reason: reason))
+            return
+        }
+        let partners = state.files.keys.filter { other in
+            other != name && sidecarBase(other) == nil && state.files[other]?.status.kind == .regular
+                && pairingKeys(other).contains(base)
+        }.sorted()
+        decision.handled.formUnion(partners)
+        let settled = partners.allSatisfy { partner in
+            guard let partnerFile = state.files[partner] else { return true }
+            return isSettled(partnerFile, policy: decision.policy, now: decision.now)
+        }
+        let waitedAlone = partners.isEmpty && decision.now >= file.firstSeen.advanced(by: decision.policy.sidecarWait)
+        guard (!partners.isEmpty && settled) || waitedAlone else { return }
+        decision.propose(.rejected(files: [decision.path(name)] + partners.map(decision.path), reason: reason))
     }
 
     /// Pairs every sidecar in the folder with its image.

@@ -131,6 +131,34 @@ struct EndToEndTests {
         #expect(DaemonHarness.files(under: daemon.inbox).isEmpty)
     }
 
+    /// A sidecar that is a link or a FIFO cannot be read, so its image must not run without it.
+    @Test(arguments: ["link", "fifo"])
+    func unreadableSidecarTakesItsImageToFailed(kind: String) async throws {
+        let daemon = try DaemonHarness()
+        try await daemon.start()
+        let outside = NSTemporaryDirectory() + "kontextd-outside-\(UUID().uuidString).yaml"
+        try "mask:\n  - rect: [0, 0, 10, 10]\n".write(toFile: outside, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        if kind == "link" {
+            try FileManager.default.createSymbolicLink(atPath: daemon.inbox + "/side.yaml", withDestinationPath: outside)
+        } else {
+            #expect(mkfifo(daemon.inbox + "/side.yaml", 0o644) == 0)
+        }
+        try daemon.drop(photo: "kite.jpg", as: "side.jpg")
+
+        #expect(await DaemonHarness.waitUntil(timeout: 60) {
+            DaemonHarness.files(under: daemon.failed).contains { $0.hasSuffix("/side.jpg") }
+        }, "\(daemon.log)")
+        // Give a wrongly run job the time to finish before looking at the outbox.
+        try await Task.sleep(for: .seconds(4))
+        await daemon.stop()
+
+        let failed = DaemonHarness.files(under: daemon.failed)
+        #expect(failed.contains { $0.hasSuffix("/side.yaml") }, "\(failed)")
+        #expect(DaemonHarness.files(under: daemon.outbox).isEmpty)
+        #expect(DaemonHarness.files(under: daemon.inbox).isEmpty)
+    }
+
     @Test func invalidSidecarFailsWithPosition() async throws {
         let daemon = try DaemonHarness()
         try await daemon.start()
