@@ -208,20 +208,4 @@ public enum Ops {
         }
         return max(max(max0, max1), max(max2, max3))
     }
-
-    /// Numerically stable softmax of one row in place.
-    @inline(__always)
-    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ count: Int) {
-        var maximum = -Float.infinity
-        for index in 0..<count { maximum = max(maximum, row[index]) }
-        if maximum == -.infinity { return }
-        var sum: Float = 0
-        for index in 0..<count {
-            let value = expf(row[index] - maximum)
-            row[index] = value
-            sum += value
-        }
-        let inverse = 1 / sum
-        for index in 0..<count { row[index] *= inverse }
-    }
 }
