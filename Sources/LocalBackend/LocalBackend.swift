@@ -1,14 +1,13 @@
 public import Backends
 internal import Dispatch
-internal import Foundation
 internal import Imaging
 public import Recipes
 internal import Synchronization
 
 /// Runs the Flux Kontext edit inside the daemon on the CPU with the user's own weight files.
 ///
-/// One edit runs at a time (the weights and activations of one run already fill most of a small
-/// machine's memory); further requests wait in order on a serial queue. Each run opens the files
+/// One edit runs at a time, because the weights and activations of one run already fill most of a
+/// small machine's memory. Further requests wait in order on a serial queue. Each run opens the files
 /// afresh, so weights replaced on disk are picked up by the next job, and memory returns to the
 /// system between jobs. The text encoders run first and are released before the transformer loads.
 public struct LocalBackend: EditBackend {
@@ -50,26 +49,15 @@ public struct LocalBackend: EditBackend {
         return try outcome.get()
     }
 
-    /// Fails the job, naming the key and the path, when a configured file or folder is missing.
+    /// Fails the job, naming the key and the path, when a configured file or folder is missing or of
+    /// the wrong kind.
     private func checkFiles() throws(BackendError) {
-        for (key, path) in options.files {
-            var isFolder: ObjCBool = false
-            let wantsFolder = key == "clip_tokenizer"
-            let kind = wantsFolder ? "folder" : "file"
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-                throw .permanent(
-                    "the \(key) \(kind) '\(path)' does not exist; put the \(kind) there or change '\(key)' of "
-                        + "backend '\(name)' in the configuration"
-                )
-            }
-            if isFolder.boolValue != wantsFolder {
-                throw .permanent(
-                    "'\(path)' (\(key)) is a \(isFolder.boolValue ? "folder" : "file"), expected a "
-                        + (wantsFolder ? "folder holding vocab.json and merges.txt" : "file")
-                        + "; change '\(key)' of backend '\(name)' in the configuration"
-                )
-            }
-        }
+        guard let fault = options.fileProblems().first else { return }
+        let kind = fault.isFolder ? "folder" : "file"
+        throw .permanent(
+            "the \(fault.key) \(kind) '\(fault.path)' \(fault.problem); put the \(kind) there or change '\(fault.key)' "
+                + "of backend '\(name)' in the configuration"
+        )
     }
 }
 

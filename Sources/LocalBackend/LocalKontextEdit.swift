@@ -45,7 +45,7 @@ struct LocalKontextEdit {
             return .failure(
                 .permanent(
                     "local engine, \(failure.key) '\(failure.path)': \(failure.underlying); '\(failure.key)' must name "
-                        + "the \(Self.fileDescription(failure.key))"
+                        + "the \(LocalBackendOptions.describe(failure.key))"
                 )
             )
         } catch {
@@ -79,17 +79,6 @@ struct LocalKontextEdit {
             return try body()
         } catch let error as EngineError {
             throw FileFailure(key: key, path: path, underlying: error)
-        }
-    }
-
-    static func fileDescription(_ key: String) -> String {
-        switch key {
-        case "transformer": "FLUX.1 Kontext transformer"
-        case "vae": "FLUX.1 VAE (ae.safetensors)"
-        case "clip_l": "CLIP-L text encoder"
-        case "t5xxl": "T5-XXL encoder"
-        case "clip_tokenizer": "folder with CLIP's vocab.json and merges.txt"
-        default: "T5 tokenizer (spiece.model or tokenizer.json)"
         }
     }
 

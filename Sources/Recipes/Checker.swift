@@ -71,33 +71,15 @@ public enum Checker {
     /// Warns about a local backend's files that are not there yet: the daemon starts without them,
     /// but every job that needs the backend fails until they are.
     static func checkFiles(of options: LocalBackendOptions, backend: String, configPath: String) -> [Diagnostic] {
-        var diagnostics: [Diagnostic] = []
-        for (key, path) in options.files where !path.isEmpty {
-            let wantsFolder = key == "clip_tokenizer"
-            var status = stat()
-            let exists = stat(path, &status) == 0
-            let isFolder = exists && (status.st_mode & S_IFMT) == S_IFDIR
-            let problem: String
-            if !exists {
-                problem = "does not exist"
-            } else if isFolder != wantsFolder {
-                problem = isFolder ? "is a folder, not a file" : "is a file, not a folder"
-            } else if wantsFolder, !["vocab.json", "merges.txt"].allSatisfy({ stat(path + "/" + $0, &status) == 0 }) {
-                problem = "lacks vocab.json or merges.txt"
-            } else {
-                continue
-            }
-            diagnostics.append(
-                Diagnostic(
-                    file: configPath,
-                    position: nil,
-                    severity: .warning,
-                    message: "\(key) '\(path)' of backend '\(backend)' \(problem); jobs for this backend fail until it is "
-                        + "in place (the \(ConfigurationReader.localFileDescription(key)))"
-                )
+        options.fileProblems().map { fault in
+            Diagnostic(
+                file: configPath,
+                position: nil,
+                severity: .warning,
+                message: "\(fault.key) '\(fault.path)' of backend '\(backend)' \(fault.problem); jobs for this backend "
+                    + "fail until it is in place (the \(LocalBackendOptions.describe(fault.key)))"
             )
         }
-        return diagnostics
     }
 
     static func isDirectory(_ path: String) -> Bool {

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The settings of a `type: local` backend: the native Flux Kontext engine inside the daemon.
 ///
 /// ```yaml
@@ -14,7 +18,7 @@
 /// ```
 ///
 /// The files are checked when a job runs, not when the configuration is read, so weights can be put
-/// in place after the daemon starts; a job that needs a missing file fails naming it.
+/// in place after the daemon starts. A job that needs a missing file fails naming it.
 public struct LocalBackendOptions: Sendable, Equatable {
     public var transformer = ""
     public var vae = ""
@@ -23,8 +27,8 @@ public struct LocalBackendOptions: Sendable, Equatable {
     public var clipTokenizer = LocalBackendOptions.defaultCLIPTokenizer
     public var t5Tokenizer = LocalBackendOptions.defaultT5Tokenizer
     public var threads: Int?
-    /// Images larger than this run scaled down (same aspect ratio, sides multiples of 16) and the
-    /// pipeline scales the result back; nil runs them at the size the pipeline gives.
+    /// The size above which images run scaled down (same aspect ratio, sides multiples of 16), after
+    /// which the pipeline scales the result back. Nil runs them at the size the pipeline gives.
     public var maxMegapixels: Double?
 
     public static let defaultCLIPTokenizer = "/usr/share/kontextd/tokenizers/clip"
@@ -85,6 +89,23 @@ extension ConfigurationReader {
     }
 
     static func localFileDescription(_ key: String) -> String {
+        LocalBackendOptions.describe(key)
+    }
+}
+
+extension LocalBackendOptions {
+    /// A configured file or folder that a job could not use as it is.
+    public struct FileProblem: Sendable, Equatable {
+        public var key: String
+        public var path: String
+        /// The fault, such as `does not exist` or `is a folder, not a file`.
+        public var problem: String
+        /// Whether the key names a folder (the CLIP tokenizer) rather than a file.
+        public var isFolder: Bool
+    }
+
+    /// Returns what the file or folder of `key` must be, for messages.
+    public static func describe(_ key: String) -> String {
         switch key {
         case "transformer": "Flux Kontext transformer (safetensors or GGUF)"
         case "vae": "Flux VAE (ae.safetensors)"
@@ -92,6 +113,28 @@ extension ConfigurationReader {
         case "t5xxl": "T5-XXL encoder (safetensors or GGUF)"
         case "clip_tokenizer": "folder holding CLIP's vocab.json and merges.txt"
         default: "T5 tokenizer (spiece.model or tokenizer.json)"
+        }
+    }
+
+    /// Returns the configured files and folders that are missing or of the wrong kind, in key order.
+    public func fileProblems() -> [FileProblem] {
+        files.compactMap { key, path in
+            guard !path.isEmpty else { return nil }
+            let wantsFolder = key == "clip_tokenizer"
+            var status = stat()
+            let exists = stat(path, &status) == 0
+            let isFolder = exists && (status.st_mode & S_IFMT) == S_IFDIR
+            let problem: String
+            if !exists {
+                problem = "does not exist"
+            } else if isFolder != wantsFolder {
+                problem = isFolder ? "is a folder, not a file" : "is a file, not a folder"
+            } else if wantsFolder, !["vocab.json", "merges.txt"].allSatisfy({ stat(path + "/" + $0, &status) == 0 }) {
+                problem = "lacks vocab.json or merges.txt"
+            } else {
+                return nil
+            }
+            return FileProblem(key: key, path: path, problem: problem, isFolder: wantsFolder)
         }
     }
 }
