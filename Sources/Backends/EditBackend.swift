@@ -51,7 +51,7 @@ public struct EditRequest: Sendable {
 
 /// How far a backend has come with one request, such as step 3 of 20 of the denoising loop.
 public struct BackendProgress: Sendable, Equatable, CustomStringConvertible {
-    /// What the backend is doing: `text encoding`, `reference encoding`, `denoising`, `decoding`.
+    /// The current stage: `text encoding`, `reference encoding`, `denoising` or `decoding`.
     public var stage: String
     public var completed: Int
     public var total: Int

@@ -17,7 +17,7 @@ public struct Tensor: Sendable, Equatable {
         self.storage = storage
     }
 
-    /// A tensor of `shape` filled with `value`.
+    /// Creates a tensor of `shape` filled with `value`.
     public init(shape: [Int], repeating value: Float = 0) {
         self.init(shape: shape, storage: [Float](repeating: value, count: shape.reduce(1, *)))
     }
@@ -25,7 +25,7 @@ public struct Tensor: Sendable, Equatable {
     public var count: Int { storage.count }
     public var rank: Int { shape.count }
 
-    /// The same values under another shape with the same element count.
+    /// Returns the same values under another shape with the same element count.
     public func reshaped(_ newShape: [Int]) -> Tensor {
         Tensor(shape: newShape, storage: storage)
     }

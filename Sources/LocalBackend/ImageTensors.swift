@@ -3,8 +3,8 @@ internal import Imaging
 
 /// Conversions between 8-bit RGB images and the VAE's channel-first float tensors.
 ///
-/// The VAE takes pixels as value/127.5 − 1 (BFL's convention; diffusers' /255·2−1 is the same) and its
-/// output comes back as clamp((x + 1)/2, 0, 1)·255, rounded half to even as diffusers' NumPy
+/// The VAE takes pixels as value/127.5 − 1, which is BFL's convention and equals diffusers' /255·2−1.
+/// Its output comes back as clamp((x + 1)/2, 0, 1)·255, rounded half to even as diffusers' NumPy
 /// post-processing does.
 enum ImageTensors {
     /// [3, height, width] in [-1, 1] from an RGB image.
@@ -20,7 +20,7 @@ enum ImageTensors {
         return Tensor(shape: [3, rgb.height, rgb.width], storage: values)
     }
 
-    /// An RGB image from a [3, height, width] tensor in about [-1, 1].
+    /// Converts a [3, height, width] tensor in about [-1, 1] to an RGB image.
     static func image(from tensor: Tensor) -> Image {
         precondition(tensor.rank == 3 && tensor.shape[0] == 3, "expected [3, H, W], got \(tensor.shape)")
         let height = tensor.shape[1]

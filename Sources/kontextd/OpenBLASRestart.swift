@@ -8,8 +8,8 @@ import Foundation
 /// Starts the process again with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to a generic kernel
 /// on a CPU that a faster one supports (see `OpenBLASCore`).
 ///
-/// Runs before anything else, so nothing is lost by the restart; the process keeps its pid, which
-/// matters under systemd. An `OPENBLAS_CORETYPE` already in the environment is respected, and a
+/// It runs before anything else, so the restart loses no work. `execv` keeps the pid, which systemd
+/// needs for a `Type=notify` service. An `OPENBLAS_CORETYPE` already in the environment is respected, and a
 /// failed exec leaves the process running on the generic kernel.
 enum OpenBLASRestart {
     static func restartIfNeeded() {

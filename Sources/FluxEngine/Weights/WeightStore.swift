@@ -1,4 +1,4 @@
-/// What a weights file says about one tensor before its data is read.
+/// The description of one tensor that a weights file gives before its data is read.
 public struct TensorInfo: Sendable, Equatable {
     public var name: String
     /// Row-major shape, as PyTorch and safetensors write it (GGUF dims are reversed on load).
@@ -20,12 +20,12 @@ public struct TensorInfo: Sendable, Equatable {
 /// Stores keep the file memory-mapped and convert only the tensor asked for, so a model larger than
 /// memory in float32 can run layer by layer.
 public protocol WeightStore: Sendable {
-    /// Where the tensors come from, for error messages.
+    /// The source of the tensors (a file path), for error messages.
     var origin: String { get }
     /// Every tensor name in the store.
     var tensorNames: [String] { get }
     func info(_ name: String) -> TensorInfo?
-    /// The tensor converted to float32; throws `EngineError.missingTensor` when absent.
+    /// Loads the tensor converted to float32, or throws `EngineError.missingTensor` when it is absent.
     func load(_ name: String) throws -> Tensor
     /// Rows `indices` of the tensor viewed as a matrix over its last dimension, as
     /// [indices.count, width], for embedding lookups. The default converts the whole tensor once;
