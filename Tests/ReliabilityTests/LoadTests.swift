@@ -58,11 +58,12 @@ struct LoadTests {
         }
         let seconds = Date().timeIntervalSince(started)
         try? await Task.sleep(for: .seconds(2.5))
+        #expect(await first.stop() == 0)
+        #expect(await second.stop() == 0)
+        // Read the logs once both daemons have exited, so no line is still on its way through the pipe.
         let overflows = first.log.components(separatedBy: "Event queue overflowed").count - 1
             + second.log.components(separatedBy: "Event queue overflowed").count - 1
         let finishedBy = (jobsFinished(in: first.log), jobsFinished(in: second.log))
-        #expect(await first.stop() == 0)
-        #expect(await second.stop() == 0)
         #expect(drained, "finished \(ledger.finishedCount(first)) of \(count)")
 
         let verdict = ledger.verify(first)
