@@ -147,7 +147,7 @@ public struct JobDelivery: Sendable {
         do {
             try FileOperations.makeDirectories(folder)
             removeStrayTemporaries(in: folder)
-            try FileOperations.writeDurably(Data(ErrorReport(failure: failure, job: job).text.utf8), to: errorReportPath(for: job))
+            try FileOperations.writeDurably(Data(ErrorReport(failure: failure, job: job).text.utf8), to: pendingReportPath(for: job))
             try FileOperations.writeDurably(Data(result.log.encoded()), to: folder + "/" + failedImageName(job) + ".job.json")
             try moveInputs(of: job, to: folder)
         } catch {
@@ -156,11 +156,14 @@ public struct JobDelivery: Sendable {
         return folder
     }
 
-    /// Completes a failure delivery that a crash cut short. The error report is written before any
-    /// input moves, so its presence means the job already failed for good: the remaining inputs follow
-    /// it, and the job does not run again. Returns the failed folder, or nil when there is no report.
+    /// Completes a failure delivery that a crash cut short. The report is written under a hidden
+    /// name before any input moves, so its presence means the job already failed for good: the
+    /// remaining inputs follow it, and the job does not run again. Returns the failed folder, or nil
+    /// when there is no report.
     public func resumeFailure(job: JobInput) throws(JobFailure) -> String? {
-        guard FileOperations.exists(errorReportPath(for: job)) else { return nil }
+        guard FileOperations.exists(pendingReportPath(for: job)) || FileOperations.exists(errorReportPath(for: job)) else {
+            return nil
+        }
         let folder = failedFolder(for: job)
         do {
             removeStrayTemporaries(in: folder)
@@ -183,11 +186,20 @@ public struct JobDelivery: Sendable {
         failedFolder(for: job) + "/" + failedImageName(job) + ".error.txt"
     }
 
+    /// Where the report waits while the inputs move. `kontextd retry` and people watching the failed
+    /// folder take a visible `.error.txt` to mean the folder is complete, so it appears last.
+    private func pendingReportPath(for job: JobInput) -> String {
+        failedFolder(for: job) + "/.kontextd-report-" + failedImageName(job) + ".error.txt.pending"
+    }
+
     private func moveInputs(of job: JobInput, to folder: String) throws(FileOperationError) {
         for name in job.allNames where FileOperations.exists(job.directory + "/" + name) {
             let target = folder + "/" + name
             try FileOperations.makeDirectories((target as NSString).deletingLastPathComponent)
             try FileOperations.move(job.directory + "/" + name, to: target)
+        }
+        if FileOperations.exists(pendingReportPath(for: job)) {
+            try FileOperations.move(pendingReportPath(for: job), to: errorReportPath(for: job))
         }
         try FileOperations.syncDirectory(folder)
         try FileOperations.retireClaim(job.directory)

@@ -122,6 +122,36 @@ struct JobDeliveryTests {
         #expect(!FileManager.default.fileExists(atPath: setup.claim.directory))
     }
 
+    /// A crash after the report was written but before the inputs moved: the report is still hidden,
+    /// so `kontextd retry` cannot take a half-filled folder, and resuming completes and reveals it.
+    @Test func resumedFailureRevealsItsReportLast() async throws {
+        let setup = try Setup(folder: "")
+        defer { setup.remove() }
+        let folder = setup.folders.failed + "/20261204T000000.000Z-0001"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "What failed:\n'p.png': truncated\n".write(toFile: folder + "/.kontextd-report-p.png.error.txt.pending", atomically: true, encoding: .utf8)
+        let delivery = JobDelivery(watch: setup.folders, originals: .keep)
+
+        #expect(!FileManager.default.fileExists(atPath: folder + "/p.png.error.txt"))
+        let resumed = try delivery.resumeFailure(job: setup.job)
+
+        #expect(resumed == folder)
+        #expect(files(under: folder) == ["p.png", "p.png.error.txt", "p.yaml"])
+        let report = try String(contentsOfFile: folder + "/p.png.error.txt", encoding: .utf8)
+        #expect(report.contains("'p.png': truncated"))
+        #expect(!FileManager.default.fileExists(atPath: setup.claim.directory))
+    }
+
+    @Test func failureWithoutReportIsNotResumed() throws {
+        let setup = try Setup(folder: "")
+        defer { setup.remove() }
+
+        let resumed = try JobDelivery(watch: setup.folders, originals: .keep).resumeFailure(job: setup.job)
+
+        #expect(resumed == nil)
+        #expect(FileManager.default.fileExists(atPath: setup.claim.directory + "/p.png"))
+    }
+
     @Test func longNamesAreShortenedInTheStem() {
         let long = String(repeating: "é", count: 150) + ".png"
 

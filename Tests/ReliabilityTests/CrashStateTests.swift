@@ -53,8 +53,8 @@ struct CrashStateTests {
         #expect(verdict.isClean, "\(verdict.problems.joined(separator: "\n"))\n\(daemon.log)")
     }
 
-    /// A failure delivery moves the job's files one by one, so a kill halfway leaves the image in the
-    /// failed folder and the sidecar in the claim. The job must end in the failed folder whole, with
+    /// A failure delivery writes its report under a hidden name, then moves the job's files one by
+    /// one, so a kill halfway leaves the image in the failed folder and the sidecar in the claim. The job must end in the failed folder whole, with
     /// its first reason.
     @Test func failureDeliveryCutHalfway() async throws {
         let daemon = try DaemonHarness(extraConfiguration: "sidecar_grace: 0", settle: 0.05)
@@ -70,7 +70,7 @@ struct CrashStateTests {
         try FileManager.default.createDirectory(atPath: failedFolder, withIntermediateDirectories: true)
         try job.image.write(to: URL(fileURLWithPath: failedFolder + "/" + job.imageName))
         let report = "kontextd could not process this job.\n\nWhat failed:\nj00002.yaml:1:8: error: invalid value '500' for 'steps'\n"
-        try report.write(toFile: failedFolder + "/" + job.imageName + ".error.txt", atomically: true, encoding: .utf8)
+        try report.write(toFile: failedFolder + "/.kontextd-report-" + job.imageName + ".error.txt.pending", atomically: true, encoding: .utf8)
         ledger.record(job)
 
         try await daemon.start()
