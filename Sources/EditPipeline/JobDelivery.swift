@@ -186,7 +186,7 @@ public struct JobDelivery: Sendable {
         failedFolder(for: job) + "/" + failedImageName(job) + ".error.txt"
     }
 
-    /// Where the report waits while the inputs move. `kontextd retry` and people watching the failed
+    /// Returns where the report waits while the inputs move. `kontextd retry` and people watching the failed
     /// folder take a visible `.error.txt` to mean the folder is complete, so it appears last.
     private func pendingReportPath(for job: JobInput) -> String {
         failedFolder(for: job) + "/.kontextd-report-" + failedImageName(job) + ".error.txt.pending"
