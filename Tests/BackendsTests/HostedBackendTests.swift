@@ -275,11 +275,39 @@ import Testing
         #expect(body["prompt"] == nil)
     }
 
+    @Test func busySlotsFailTheWaitingEditAsTransient() async throws {
+        // Each poll of the first run answers "pending", so it holds the only slot for seconds.
+        let server = try HostedFixtures.startServer(.runs) { $0.pendingPolls = 1000 }
+        defer { server.stop() }
+        var profile = try HostedFixtures.profile(for: server, jobTimeout: 30)
+        profile.limits.maxInFlight = 1
+        profile.timeouts.submitWait = 0.5
+        let backend = HostedBackend(
+            name: "hosted",
+            profile: profile,
+            key: try HostedKey(value: server.settings.key),
+            logger: Logger(label: "test", handler: MemoryLogHandler())
+        )
+        let first = Task { _ = try? await backend.edit(HostedFixtures.request(HostedFixtures.gradient(), checkpoint: nil)) }
+        defer { first.cancel() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while server.submits == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(server.submits == 1)
+
+        let error = await expectFailure(backend, HostedFixtures.request(HostedFixtures.gradient(), checkpoint: nil))
+
+        #expect(error?.isTransient == true)
+        #expect(error?.description.contains("raise max_in_flight") == true, "\(String(describing: error))")
+        #expect(server.submits == 1)
+    }
+
     @Test func runSlotsCapRunsInFlight() async throws {
         let server = try HostedFixtures.startServer(.runs) { $0.pendingPolls = 4 }
         defer { server.stop() }
         var profile = try HostedFixtures.profile(for: server)
         profile.limits.maxInFlight = 1
+        // The third edit waits for two whole runs; on a loaded 2-core CI machine that took over 10 s.
+        profile.timeouts.submitWait = 120
         let backend = HostedBackend(
             name: "hosted",
             profile: profile,
