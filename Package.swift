@@ -35,7 +35,10 @@ let package = Package(
         .target(name: "HotFolder", dependencies: ["CInotifyTools", "DaemonSupport"]),
         .target(name: "Backends", dependencies: ["Imaging", "DaemonSupport", "COpenSSL"]),
         // The native Flux Kontext engine: weights, numerics on OpenBLAS, models and sampler.
-        .target(name: "FluxEngine", dependencies: ["COpenBLAS"]),
+        .target(name: "FluxEngine", dependencies: ["COpenBLAS", "CFluxKernels"]),
+        // The engine's elementwise kernels in C, built for AVX-512, AVX2 and baseline x86-64 and
+        // chosen when the program loads.
+        .target(name: "CFluxKernels"),
         // `backend: local`: the Kontext edit through FluxEngine inside the daemon.
         .target(name: "LocalBackend", dependencies: ["Backends", "FluxEngine", "Imaging", "Recipes"]),
         .target(name: "EditPipeline", dependencies: ["Imaging", "Recipes", "Backends", "HotFolder", "DaemonSupport"]),

@@ -44,24 +44,6 @@ public struct Tensor: Sendable, Equatable {
         )
     }
 
-    /// Columns `range` of the matrix view, as a new tensor of shape `[rowCount, range.count]`.
-    public func columns(_ range: Range<Int>) -> Tensor {
-        let width = rowLength
-        let rows = rowCount
-        var out = [Float](repeating: 0, count: rows * range.count)
-        storage.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { target in
-                for row in 0..<rows {
-                    let from = row * width + range.lowerBound
-                    for column in 0..<range.count {
-                        target[row * range.count + column] = source[from + column]
-                    }
-                }
-            }
-        }
-        return Tensor(shape: [rows, range.count], storage: out)
-    }
-
     /// Stacks matrices with the same row length one below the other.
     public static func concatenatingRows(_ parts: [Tensor]) -> Tensor {
         let width = parts.first?.rowLength ?? 0
@@ -70,25 +52,6 @@ public struct Tensor: Sendable, Equatable {
         out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
         for part in parts { out.append(contentsOf: part.storage) }
         return Tensor(shape: [out.count / max(width, 1), width], storage: out)
-    }
-
-    /// Places matrices with the same row count side by side.
-    public static func concatenatingColumns(_ parts: [Tensor]) -> Tensor {
-        let rows = parts.first?.rowCount ?? 0
-        precondition(parts.allSatisfy { $0.rowCount == rows }, "row counts differ")
-        let width = parts.reduce(0) { $0 + $1.rowLength }
-        var out = [Float](repeating: 0, count: rows * width)
-        var offset = 0
-        for part in parts {
-            let partWidth = part.rowLength
-            for row in 0..<rows {
-                for column in 0..<partWidth {
-                    out[row * width + offset + column] = part.storage[row * partWidth + column]
-                }
-            }
-            offset += partWidth
-        }
-        return Tensor(shape: [rows, width], storage: out)
     }
 
     /// The largest absolute difference to `other`, which must have the same shape.

@@ -4,6 +4,9 @@ public enum Attention {
     /// Query rows per tile: 256 rows against 8,704 keys is 8.9 MB of scores.
     public static let queryTile = 256
 
+    /// A bias added to one row of scores: `bias(head, queryRow, scores)` writes into Lk values.
+    public typealias ScoreBias = @Sendable (_ head: Int, _ queryRow: Int, _ scores: UnsafeMutableBufferPointer<Float>) -> Void
+
     /// softmax(q·kᵀ·scale + bias)·v per head.
     ///
     /// - Parameters:
@@ -11,7 +14,7 @@ public enum Attention {
     ///   - k, v: [Lk, heads·headDim].
     ///   - scale: usually 1/√headDim; T5 uses 1.
     ///   - causal: masks keys after the query position (CLIP's text encoder).
-    ///   - bias: added to the scores, `bias(head, queryRow, scoresRow)` writes into a row of Lk values.
+    ///   - bias: added to the scores before the softmax.
     /// - Returns: [Lq, heads·headDim].
     public static func scaledDotProduct(
         q: Tensor,
@@ -20,92 +23,91 @@ public enum Attention {
         heads: Int,
         scale: Float,
         causal: Bool = false,
-        bias: (@Sendable (_ head: Int, _ queryRow: Int, _ scores: UnsafeMutableBufferPointer<Float>) -> Void)? = nil
+        bias: ScoreBias? = nil
     ) -> Tensor {
-        let width = q.rowLength
-        precondition(width % heads == 0 && k.rowLength == width && v.rowLength == width, "attention widths differ")
-        precondition(k.rowCount == v.rowCount, "keys and values differ in length")
-        let headDim = width / heads
-        let queries = q.rowCount
-        let keys = k.rowCount
-        var out = [Float](repeating: 0, count: queries * width)
-        q.storage.withUnsafeBufferPointer { qs in
-            k.storage.withUnsafeBufferPointer { ks in
-                v.storage.withUnsafeBufferPointer { vs in
-                    out.withUnsafeMutableBufferPointer { output in
-                        for head in 0..<heads {
-                            attendHead(
-                                head: head, headDim: headDim, width: width, queries: queries, keys: keys,
-                                q: qs, k: ks, v: vs, out: output, scale: scale, causal: causal, bias: bias
-                            )
-                        }
+        var out = Tensor.uninitialized(shape: [q.rowCount, q.rowLength])
+        q.withReadOnlyMatrix { q in
+            k.withReadOnlyMatrix { k in
+                v.withReadOnlyMatrix { v in
+                    out.withMatrix { out in
+                        attend(q: q, k: k, v: v, into: out, heads: heads, scale: scale, causal: causal, bias: bias)
                     }
                 }
             }
         }
-        return Tensor(shape: [queries, width], storage: out)
+        return out
     }
 
+    /// Writes softmax(q·kᵀ·scale + bias)·v per head into `out` ([Lq, heads·headDim]). The inputs
+    /// may be column ranges of larger matrices, such as a fused qkv projection.
+    ///
+    /// Each (head, query tile) pair is one unit of work. The units run in parallel on the engine's
+    /// threads with OpenBLAS on one thread inside each, so a worker keeps its tile's scores in its
+    /// own cache from the first product to the second.
     // swiftlint:disable:next function_parameter_count
-    private static func attendHead(
-        head: Int,
-        headDim: Int,
-        width: Int,
-        queries: Int,
-        keys: Int,
-        q: UnsafeBufferPointer<Float>,
-        k: UnsafeBufferPointer<Float>,
-        v: UnsafeBufferPointer<Float>,
-        out: UnsafeMutableBufferPointer<Float>,
+    static func attend(
+        q: MatrixSlice,
+        k: MatrixSlice,
+        v: MatrixSlice,
+        into out: MatrixSlice,
+        heads: Int,
         scale: Float,
         causal: Bool,
-        bias: (@Sendable (Int, Int, UnsafeMutableBufferPointer<Float>) -> Void)?
+        bias: ScoreBias?
     ) {
-        guard let qBase = q.baseAddress, let kBase = k.baseAddress, let vBase = v.baseAddress,
-            let outBase = out.baseAddress
-        else { return }
-        let offset = head * headDim
+        let width = q.columns
+        precondition(width % heads == 0 && k.columns == width && v.columns == width && out.columns == width, "attention widths differ")
+        precondition(k.rows == v.rows, "keys and values differ in length")
+        precondition(out.rows == q.rows, "an output of \(out.rows) rows for \(q.rows) queries")
+        let headDim = width / heads
+        let queries = q.rows
+        let keys = k.rows
+        guard queries > 0 else { return }
         let tile = min(queryTile, queries)
-        var scores = [Float](repeating: 0, count: tile * keys)
-        let sumBase = UnsafeMutablePointer<Float>.allocate(capacity: tile)
-        defer { sumBase.deallocate() }
-        scores.withUnsafeMutableBufferPointer { scoreBuffer in
-            guard let scoreBase = scoreBuffer.baseAddress else { return }
-            var start = 0
-            while start < queries {
-                let rows = min(tile, queries - start)
-                // scores = q_tile · k_headᵀ · scale, reading the head's columns in place via the leading dimension.
-                BLAS.gemm(
-                    m: rows, n: keys, k: headDim,
-                    a: qBase + start * width + offset, lda: width,
-                    b: kBase + offset, ldb: width, bTransposed: true,
-                    c: scoreBase, ldc: keys, alpha: scale
-                )
-                parallelChunks(rows, minimumChunk: 16) { range in
-                    for row in range {
-                        let rowPointer = scoreBase + row * keys
+        let tiles = (queries + tile - 1) / tile
+        let units = heads * tiles
+        let workers = max(1, min(EngineThreads.count, units))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * tile * (keys + 1))
+        defer { scratch.deallocate() }
+        BLAS.withSingleThread {
+            parallelChunks(units, minimumChunk: 1, workers: workers) { range, worker in
+                let scores = scratch + worker * tile * (keys + 1)
+                let sums = scores + tile * keys
+                for unit in range {
+                    let head = unit / tiles
+                    let start = (unit % tiles) * tile
+                    let rows = min(tile, queries - start)
+                    let offset = head * headDim
+                    // scores = q_tile · k_headᵀ · scale, reading the head's columns in place.
+                    BLAS.gemm(
+                        m: rows, n: keys, k: headDim,
+                        a: q.row(start) + offset, lda: q.stride,
+                        b: k.base + offset, ldb: k.stride, bTransposed: true,
+                        c: scores, ldc: keys, alpha: scale, concurrentCallers: workers
+                    )
+                    for row in 0..<rows {
+                        let scoreRow = scores + row * keys
                         let queryRow = start + row
-                        if let bias { bias(head, queryRow, UnsafeMutableBufferPointer(start: rowPointer, count: keys)) }
+                        if let bias { bias(head, queryRow, UnsafeMutableBufferPointer(start: scoreRow, count: keys)) }
                         if causal, queryRow + 1 < keys {
-                            for column in (queryRow + 1)..<keys { rowPointer[column] = -.infinity }
+                            for column in (queryRow + 1)..<keys { scoreRow[column] = -.infinity }
                         }
-                        sumBase[row] = Ops.exponentiateRow(rowPointer, keys)
+                        sums[row] = Ops.exponentiateRow(scoreRow, keys)
+                    }
+                    // out = exp(scores)·V, then each row divided by its sum: the softmax
+                    // normalisation applied to headDim values per row instead of to all the scores.
+                    BLAS.gemm(
+                        m: rows, n: headDim, k: keys,
+                        a: scores, lda: keys,
+                        b: v.base + offset, ldb: v.stride, bTransposed: false,
+                        c: out.row(start) + offset, ldc: out.stride, concurrentCallers: workers
+                    )
+                    for row in 0..<rows {
+                        let inverse = 1 / sums[row]
+                        let target = out.row(start + row) + offset
+                        for column in 0..<headDim { target[column] *= inverse }
                     }
                 }
-                // out = exp(scores)·V, then each row divided by its sum: the softmax normalisation
-                // applied to headDim values per row instead of to all `keys` scores.
-                BLAS.gemm(
-                    m: rows, n: headDim, k: keys,
-                    a: scoreBase, lda: keys,
-                    b: vBase + offset, ldb: width, bTransposed: false,
-                    c: outBase + start * width + offset, ldc: width
-                )
-                for row in 0..<rows {
-                    let inverse = 1 / sumBase[row]
-                    let target = outBase + (start + row) * width + offset
-                    for column in 0..<headDim { target[column] *= inverse }
-                }
-                start += rows
             }
         }
     }

@@ -7,8 +7,20 @@ enum BLAS {
         openblas_set_num_threads(Int32(count))
     }
 
+    /// Runs `body` with OpenBLAS on one thread, for callers that run several small products in
+    /// parallel on their own threads, then restores the thread count.
+    static func withSingleThread<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let threads = Int(openblas_get_num_threads())
+        guard threads > 1 else { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threads)) }
+        return try body()
+    }
+
     /// C[m×n] = alpha · A[m×k] · op(B) + beta · C, all row-major.
     /// `bTransposed` means B is stored [n×k] (a PyTorch Linear weight), otherwise [k×n].
+    /// `concurrentCallers` says how many threads run such products at the same time, so that the
+    /// statistics count each one's share of the wall time.
     static func gemm(
         m: Int,
         n: Int,
@@ -21,11 +33,12 @@ enum BLAS {
         c: UnsafeMutablePointer<Float>,
         ldc: Int,
         alpha: Float = 1,
-        beta: Float = 0
+        beta: Float = 0,
+        concurrentCallers: Int = 1
     ) {
         guard m > 0, n > 0 else { return }
         let start = ContinuousClock.now
-        defer { GEMMStatistics.record(flops: 2 * m * n * k, since: start) }
+        defer { GEMMStatistics.record(flops: 2 * m * n * k, since: start, sharedBy: concurrentCallers) }
         cblas_sgemm(
             CblasRowMajor,
             CblasNoTrans,
@@ -68,9 +81,9 @@ public enum GEMMStatistics {
         nanoseconds.store(0, ordering: .relaxed)
     }
 
-    static func record(flops count: Int, since start: ContinuousClock.Instant) {
+    static func record(flops count: Int, since start: ContinuousClock.Instant, sharedBy callers: Int = 1) {
         let elapsed = ContinuousClock.now - start
-        let nanos = Int(elapsed.components.seconds) * 1_000_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000)
+        let nanos = (Int(elapsed.components.seconds) * 1_000_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000)) / max(callers, 1)
         calls.add(1, ordering: .relaxed)
         flops.add(count, ordering: .relaxed)
         nanoseconds.add(nanos, ordering: .relaxed)

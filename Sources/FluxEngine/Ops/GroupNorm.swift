@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+internal import CFluxKernels
 
 /// Group normalization over a channel-first image `[C, H, W]` (PyTorch `nn.GroupNorm`): the channels
 /// split into `groups` consecutive sets, each normalized by its own mean and variance over all its
@@ -118,13 +116,7 @@ public struct GroupNorm: Sendable {
         _ silu: Bool
     ) {
         guard let values = base.map({ $0 + start }) else { return }
-        if silu {
-            for index in 0..<count {
-                let value = values[index] * scale + shift
-                values[index] = value / (1 + expf(-value))
-            }
-        } else {
-            for index in 0..<count { values[index] = values[index] * scale + shift }
-        }
+        for index in 0..<count { values[index] = values[index] * scale + shift }
+        if silu { fk_silu(values, count) }
     }
 }

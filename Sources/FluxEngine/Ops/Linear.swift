@@ -29,24 +29,33 @@ public struct Linear: Sendable {
     /// y = x·Wᵀ + b over the rows of `x` ([rows, in] or any shape whose last dimension is `in`).
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.rowLength == inputFeatures, "input rows of \(x.rowLength) for a Linear of \(weight.shape)")
-        let rows = x.rowCount
-        let outputs = outputFeatures
-        var out = [Float](repeating: 0, count: rows * outputs)
-        x.storage.withUnsafeBufferPointer { input in
-            weight.storage.withUnsafeBufferPointer { weights in
-                out.withUnsafeMutableBufferPointer { output in
-                    guard let a = input.baseAddress, let b = weights.baseAddress, let c = output.baseAddress else { return }
-                    BLAS.gemm(
-                        m: rows, n: outputs, k: inputFeatures,
-                        a: a, lda: inputFeatures, b: b, ldb: inputFeatures, bTransposed: true,
-                        c: c, ldc: outputs
-                    )
-                }
-            }
-        }
-        if let bias { Ops.addRowVector(&out, bias.storage) }
         var shape = x.shape
-        shape[shape.count - 1] = outputs
-        return Tensor(shape: shape, storage: out)
+        shape[shape.count - 1] = outputFeatures
+        var out = Tensor.uninitialized(shape: shape)
+        x.withReadOnlyMatrix { input in
+            out.withMatrix { output in apply(input, into: output) }
+        }
+        return out
+    }
+
+    /// Writes x·Wᵀ + b into `output`, or adds x·Wᵀ to it when `accumulate` is set (without the bias,
+    /// which the first of several accumulating products adds).
+    ///
+    /// `weightColumns` multiplies by a column range of W only, the part of a fused projection that
+    /// acts on `x`; `x` then has `weightColumns.count` columns.
+    func apply(_ x: MatrixSlice, weightColumns: Range<Int>? = nil, into output: MatrixSlice, accumulate: Bool = false) {
+        let columns = weightColumns ?? 0..<inputFeatures
+        precondition(x.columns == columns.count, "input rows of \(x.columns) for weight columns \(columns) of \(weight.shape)")
+        precondition(output.columns == outputFeatures && output.rows == x.rows, "output \(output.rows)x\(output.columns) for \(x.rows) rows of a Linear of \(weight.shape)")
+        guard x.rows > 0 else { return }
+        weight.storage.withUnsafeBufferPointer { weights in
+            guard let b = weights.baseAddress else { return }
+            BLAS.gemm(
+                m: x.rows, n: outputFeatures, k: columns.count,
+                a: x.base, lda: x.stride, b: b + columns.lowerBound, ldb: inputFeatures, bTransposed: true,
+                c: output.base, ldc: output.stride, beta: accumulate ? 1 : 0
+            )
+        }
+        if !accumulate, let bias { Ops.addRowVector(output, bias.storage) }
     }
 }

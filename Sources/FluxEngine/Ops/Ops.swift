@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+internal import CFluxKernels
 
 /// Elementwise and row-wise operations on float32 tensors.
 ///
@@ -13,12 +11,20 @@ public enum Ops {
         guard width > 0 else { return }
         let rows = values.count / width
         values.withUnsafeMutableBufferPointer { out in
-            vector.withUnsafeBufferPointer { add in
-                parallelChunks(rows, minimumChunk: max(1, 65536 / width)) { range in
-                    for row in range {
-                        let base = row * width
-                        for column in 0..<width { out[base + column] += add[column] }
-                    }
+            guard let base = out.baseAddress else { return }
+            addRowVector(MatrixSlice(base: base, rows: rows, columns: width, stride: width), vector)
+        }
+    }
+
+    /// Adds `vector` to every row of `matrix`, whose rows have vector.count columns.
+    static func addRowVector(_ matrix: MatrixSlice, _ vector: [Float]) {
+        precondition(matrix.columns == vector.count, "a vector of \(vector.count) for rows of \(matrix.columns)")
+        let width = matrix.columns
+        vector.withUnsafeBufferPointer { add in
+            parallelChunks(matrix.rows, minimumChunk: max(1, 65536 / max(width, 1))) { range in
+                for row in range {
+                    let values = matrix.row(row)
+                    for column in 0..<width { values[column] += add[column] }
                 }
             }
         }
@@ -31,29 +37,35 @@ public enum Ops {
         let gamma = weight?.storage
         let beta = bias?.storage
         out.storage.withUnsafeMutableBufferPointer { values in
+            guard let base = values.baseAddress else { return }
             parallelChunks(x.rowCount, minimumChunk: max(1, 65536 / max(width, 1))) { range in
                 for row in range {
-                    let base = row * width
-                    var sum = 0.0
-                    for column in 0..<width { sum += Double(values[base + column]) }
-                    let mean = sum / Double(width)
-                    var squares = 0.0
+                    let start = base + row * width
+                    let (mean, inverse) = meanAndInverseDeviation(start, width, epsilon: epsilon)
                     for column in 0..<width {
-                        let centred = Double(values[base + column]) - mean
-                        squares += centred * centred
-                    }
-                    let inverse = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
-                    let meanF = Float(mean)
-                    for column in 0..<width {
-                        var value = (values[base + column] - meanF) * inverse
+                        var value = (start[column] - mean) * inverse
                         if let gamma { value *= gamma[column] }
                         if let beta { value += beta[column] }
-                        values[base + column] = value
+                        start[column] = value
                     }
                 }
             }
         }
         return out
+    }
+
+    /// Returns the mean of a row and 1/sqrt(variance + eps), accumulated in Double.
+    @inline(__always)
+    static func meanAndInverseDeviation(_ row: UnsafeMutablePointer<Float>, _ width: Int, epsilon: Float) -> (mean: Float, inverse: Float) {
+        var sum = 0.0
+        for column in 0..<width { sum += Double(row[column]) }
+        let mean = sum / Double(width)
+        var squares = 0.0
+        for column in 0..<width {
+            let centred = Double(row[column]) - mean
+            squares += centred * centred
+        }
+        return (Float(mean), Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot()))
     }
 
     /// RMSNorm over the last dimension: x / sqrt(mean(x²) + eps) · scale.
@@ -82,6 +94,37 @@ public enum Ops {
         return out
     }
 
+    /// RMSNorm in place over each group of `scale.count` consecutive values in every row of
+    /// `matrix` (one group per attention head): x / sqrt(mean(x²) + eps) · scale.
+    static func rmsNormGroups(_ matrix: MatrixSlice, scale: [Float], epsilon: Float) {
+        let size = scale.count
+        precondition(size > 0 && matrix.columns % size == 0, "groups of \(size) do not divide rows of \(matrix.columns)")
+        let groups = matrix.columns / size
+        scale.withUnsafeBufferPointer { gamma in
+            parallelChunks(matrix.rows, minimumChunk: max(1, 65536 / max(matrix.columns, 1))) { range in
+                for row in range {
+                    for group in 0..<groups {
+                        let values = matrix.row(row) + group * size
+                        var squares = 0.0
+                        for column in 0..<size {
+                            let value = Double(values[column])
+                            squares += value * value
+                        }
+                        let inverse = Float(1 / (squares / Double(size) + Double(epsilon)).squareRoot())
+                        for column in 0..<size { values[column] = values[column] * inverse * gamma[column] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// GELU (tanh) in place on every row of `matrix`.
+    static func geluTanh(in matrix: MatrixSlice) {
+        parallelChunks(matrix.rows, minimumChunk: max(1, 16384 / max(matrix.columns, 1))) { range in
+            for row in range { fk_gelu_tanh(matrix.row(row), matrix.columns) }
+        }
+    }
+
     /// Applies `transform` to every element, in parallel.
     public static func map(_ x: Tensor, _ transform: @Sendable (Float) -> Float) -> Tensor {
         var out = x
@@ -95,23 +138,36 @@ public enum Ops {
 
     /// GELU with the tanh approximation (PyTorch `gelu(approximate="tanh")`, T5's `gelu_new`).
     ///
-    /// Computed as x·σ(2u), which equals 0.5·x·(1 + tanh(u)): one `expf` costs less than glibc's
-    /// `tanhf`, which calls `expm1f`, and the two forms differ only by float32 rounding.
-    public static func geluTanh(_ x: Tensor) -> Tensor {
-        map(x) { value in
-            let inner = 0.7978845608028654 * (value + 0.044715 * value * value * value)
-            return value / (1 + expf(-2 * inner))
-        }
+    /// Computed as x·σ(2u), which equals 0.5·x·(1 + tanh(u)) up to float32 rounding, with one
+    /// vectorised exponential per value.
+    public static func geluTanh(_ x: consuming Tensor) -> Tensor {
+        apply(fk_gelu_tanh, to: x)
     }
 
     /// SiLU: x·σ(x).
-    public static func silu(_ x: Tensor) -> Tensor {
-        map(x) { $0 / (1 + expf(-$0)) }
+    public static func silu(_ x: consuming Tensor) -> Tensor {
+        apply(fk_silu, to: x)
     }
 
     /// CLIP's quick GELU: x·σ(1.702x).
-    public static func quickGelu(_ x: Tensor) -> Tensor {
-        map(x) { $0 / (1 + expf(-1.702 * $0)) }
+    public static func quickGelu(_ x: consuming Tensor) -> Tensor {
+        apply(fk_quick_gelu, to: x)
+    }
+
+    /// Runs an in-place C kernel over chunks of the values on all cores. A tensor passed as the
+    /// last use of its storage is changed in place, without a copy.
+    private static func apply(
+        _ kernel: @convention(c) (UnsafeMutablePointer<Float>?, Int) -> Void,
+        to x: consuming Tensor
+    ) -> Tensor {
+        var out = x
+        out.storage.withUnsafeMutableBufferPointer { values in
+            guard let base = values.baseAddress else { return }
+            parallelChunks(values.count, minimumChunk: 16384) { range in
+                kernel(base + range.lowerBound, range.count)
+            }
+        }
+        return out
     }
 
     /// Elementwise sum of two tensors of the same shape.
@@ -147,65 +203,18 @@ public enum Ops {
     /// whose values are all −∞, leaving it unchanged.
     @inline(__always)
     static func exponentiateRow(_ row: UnsafeMutablePointer<Float>, _ count: Int) -> Float {
-        let maximum = maximumOfRow(row, count)
-        if maximum == -.infinity { return 0 }
-        // No libm call in this loop, so the compiler may vectorise it.
-        for index in 0..<count { row[index] = exponential(row[index] - maximum) }
-        // Four partial sums break the dependency chain between the additions.
-        var sum0: Float = 0, sum1: Float = 0, sum2: Float = 0, sum3: Float = 0
-        var index = 0
-        while index + 4 <= count {
-            sum0 += row[index]
-            sum1 += row[index + 1]
-            sum2 += row[index + 2]
-            sum3 += row[index + 3]
-            index += 4
-        }
-        while index < count {
-            sum0 += row[index]
-            index += 1
-        }
-        return (sum0 + sum1) + (sum2 + sum3)
+        fk_exponentiate_row(row, count)
     }
 
-    /// Returns exp(x) for x ≤ 0 without a libm call, using Cephes' `expf` reduction and polynomial
-    /// (within 2 ulp of glibc's `expf` on [−87, 0]); 0 below −87.3 and for −∞.
-    @inline(__always)
-    static func exponential(_ x: Float) -> Float {
-        let clamped = min(max(x, -87.33654), 88.37626)
-        // Adding 1.5·2²³ rounds x·log2(e) to the nearest integer n and leaves n in the low bits.
-        let shifted = clamped * 1.442695041 + 12_582_912
-        let n = shifted - 12_582_912
-        let r = (clamped - n * 0.693359375) + n * 2.12194440e-4
-        var p: Float = 1.9875691500e-4
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        let value = p * (r * r) + r + 1
-        // 2ⁿ: n + 127 in the exponent field (n is in the low bits of `shifted`'s pattern).
-        let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
-        return x < -87.33654 ? 0 : value * scale
-    }
-
-    /// Returns the largest value of a row, −∞ for an empty row.
-    @inline(__always)
-    static func maximumOfRow(_ row: UnsafeMutablePointer<Float>, _ count: Int) -> Float {
-        // Four running maxima, for the same reason as the partial sums above.
-        var max0 = -Float.infinity, max1 = -Float.infinity, max2 = -Float.infinity, max3 = -Float.infinity
-        var index = 0
-        while index + 4 <= count {
-            max0 = max(max0, row[index])
-            max1 = max(max1, row[index + 1])
-            max2 = max(max2, row[index + 2])
-            max3 = max(max3, row[index + 3])
-            index += 4
+    /// Returns exp(x) for each value with the engine's vectorised exponential (within 2 ulp of
+    /// glibc's `expf`; 0 below −87.34, +∞ above 88.72).
+    static func exponentials(_ values: [Float]) -> [Float] {
+        var out = values
+        values.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                fk_exp(input.baseAddress, output.baseAddress, input.count)
+            }
         }
-        while index < count {
-            max0 = max(max0, row[index])
-            index += 1
-        }
-        return max(max(max0, max1), max(max2, max3))
+        return out
     }
 }

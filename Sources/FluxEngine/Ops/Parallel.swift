@@ -6,8 +6,15 @@ import Dispatch
 /// touch only the elements of the range it is given.
 func parallelChunks(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<Int>) -> Void) {
     let workers = max(1, min(EngineThreads.count, count / max(minimumChunk, 1)))
+    parallelChunks(count, minimumChunk: minimumChunk, workers: workers) { range, _ in body(range) }
+}
+
+/// Splits `0..<count` into one contiguous chunk per worker, at most `workers` of them, and passes
+/// each chunk its worker index so that it can use scratch memory of its own.
+func parallelChunks(_ count: Int, minimumChunk: Int, workers: Int, _ body: (Range<Int>, Int) -> Void) {
+    let workers = max(1, min(workers, count / max(minimumChunk, 1)))
     if workers <= 1 {
-        body(0..<count)
+        body(0..<count, 0)
         return
     }
     let chunk = (count + workers - 1) / workers
@@ -16,7 +23,7 @@ func parallelChunks(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<Int>)
         DispatchQueue.concurrentPerform(iterations: workers) { index in
             let start = index * chunk
             let end = min(count, start + chunk)
-            if start < end { worker.body(start..<end) }
+            if start < end { worker.body(start..<end, index) }
         }
     }
 }
@@ -25,7 +32,7 @@ func parallelChunks(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<Int>)
 // NOTE: @unchecked Sendable is safe because every chunk body touches a disjoint range of the
 // buffers it captures, and those buffers outlive the concurrent call that runs it.
 private struct ChunkWorker: @unchecked Sendable {
-    let body: (Range<Int>) -> Void
+    let body: (Range<Int>, Int) -> Void
 }
 
 /// How many threads the engine's own loops use (OpenBLAS has its own setting).

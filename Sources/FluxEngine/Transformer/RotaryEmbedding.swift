@@ -33,29 +33,26 @@ struct RotaryEmbedding: Sendable {
         self.sines = sines
     }
 
-    /// Rotates rows `firstRow...` of `x` ([L, heads·2·pairs]) in place; row firstRow + i uses table row i.
-    func apply(to x: inout Tensor, firstRow: Int, heads: Int) {
-        let width = x.rowLength
+    /// Rotates the rows of `matrix` ([rows, heads·2·pairs]) in place; row i uses table row i.
+    func apply(to matrix: MatrixSlice, heads: Int) {
         let pairs = self.pairs
-        precondition(width == heads * 2 * pairs, "RoPE over \(pairs) pairs does not fit rows of \(width) with \(heads) heads")
-        precondition(x.rowCount - firstRow == rows, "RoPE table has \(rows) rows for \(x.rowCount - firstRow) tokens")
+        precondition(matrix.columns == heads * 2 * pairs, "RoPE over \(pairs) pairs does not fit rows of \(matrix.columns) with \(heads) heads")
+        precondition(matrix.rows == rows, "RoPE table has \(rows) rows for \(matrix.rows) tokens")
         cosines.withUnsafeBufferPointer { cosines in
             sines.withUnsafeBufferPointer { sines in
-                x.storage.withUnsafeMutableBufferPointer { values in
-                    parallelChunks(rows, minimumChunk: 64) { range in
-                        for row in range {
-                            let base = (firstRow + row) * width
-                            let table = row * pairs
-                            for head in 0..<heads {
-                                let headBase = base + head * 2 * pairs
-                                for pair in 0..<pairs {
-                                    let x0 = values[headBase + 2 * pair]
-                                    let x1 = values[headBase + 2 * pair + 1]
-                                    let c = cosines[table + pair]
-                                    let s = sines[table + pair]
-                                    values[headBase + 2 * pair] = x0 * c - x1 * s
-                                    values[headBase + 2 * pair + 1] = x1 * c + x0 * s
-                                }
+                parallelChunks(rows, minimumChunk: 64) { range in
+                    for row in range {
+                        let values = matrix.row(row)
+                        let table = row * pairs
+                        for head in 0..<heads {
+                            let headBase = head * 2 * pairs
+                            for pair in 0..<pairs {
+                                let x0 = values[headBase + 2 * pair]
+                                let x1 = values[headBase + 2 * pair + 1]
+                                let c = cosines[table + pair]
+                                let s = sines[table + pair]
+                                values[headBase + 2 * pair] = x0 * c - x1 * s
+                                values[headBase + 2 * pair + 1] = x1 * c + x0 * s
                             }
                         }
                     }

@@ -60,14 +60,27 @@ public final class MappedFile: @unchecked Sendable {
         _ range: Range<Int>,
         _ body: (UnsafeRawBufferPointer) throws -> Result
     ) throws -> Result {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(range.count, 1), alignment: 64)
+        defer { buffer.deallocate() }
+        try read(range, into: buffer)
+        return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<max(range.count, 0)]))
+    }
+
+    /// Copies the bytes `range` of the file into `buffer`, which holds at least `range.count` bytes.
+    /// Float32 little-endian data can land in its final array this way, without a second copy.
+    public func read(_ range: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws {
         guard range.lowerBound >= 0, range.upperBound <= count else {
             throw EngineError.malformedFile(
                 path: path,
                 reason: "data range \(range) runs past the end of the file (\(count) bytes)"
             )
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(range.count, 1), alignment: 64)
-        defer { buffer.deallocate() }
+        precondition(buffer.count >= range.count, "a buffer of \(buffer.count) bytes for \(range.count)")
+        try readExactly(range, into: buffer)
+    }
+
+    private func readExactly(_ range: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws {
+        guard !range.isEmpty else { return }
         var done = 0
         while done < range.count {
             // NOTE: baseAddress is non-nil because the buffer has at least one byte.
@@ -85,7 +98,6 @@ public final class MappedFile: @unchecked Sendable {
             }
             done += got
         }
-        return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<range.count]))
     }
 
     /// Calls `body` with the bytes `range` of the file; the range must lie inside it.

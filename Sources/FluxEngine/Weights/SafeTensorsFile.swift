@@ -40,6 +40,11 @@ public struct SafeTensorsFile: WeightStore {
     public func load(_ name: String) throws -> Tensor {
         guard let entry = entries[name] else { throw EngineError.missingTensor(name: name, file: origin) }
         let type = entry.info.storedType
+        if type == "F32", entry.range.count == entry.info.elementCount * 4, Int32(littleEndian: 1) == 1 {
+            var tensor = Tensor.uninitialized(shape: entry.info.shape)
+            try tensor.storage.withUnsafeMutableBytes { try file.read(entry.range, into: $0) }
+            return tensor
+        }
         var values = [Float](repeating: 0, count: entry.info.elementCount)
         let converted = try file.read(entry.range) { bytes in
             values.withUnsafeMutableBufferPointer { ElementConversion.convert(type: type, bytes: bytes, into: $0) }

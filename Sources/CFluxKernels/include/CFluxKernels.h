@@ -1,0 +1,28 @@
+#ifndef CFLUXKERNELS_H
+#define CFLUXKERNELS_H
+
+#include <stddef.h>
+
+// Elementwise float32 kernels of the native Flux engine. Each is compiled for AVX-512, AVX2 and
+// baseline x86-64 (or the generic target elsewhere), and the loader picks the widest one the CPU
+// supports, so the engine needs no build flags for the machine it runs on.
+
+/// Replaces row[i] by exp(row[i] - max(row)) and returns the sum of the new values. Returns 0 and
+/// leaves the row unchanged when every value is -infinity or the row is empty.
+float fk_exponentiate_row(float *row, size_t count);
+
+/// GELU with the tanh approximation, in place: x * sigmoid(2 * 0.7978845608 * (x + 0.044715 x^3)),
+/// which equals 0.5 x (1 + tanh(...)).
+void fk_gelu_tanh(float *values, size_t count);
+
+/// SiLU in place: x * sigmoid(x).
+void fk_silu(float *values, size_t count);
+
+/// CLIP's quick GELU in place: x * sigmoid(1.702 x).
+void fk_quick_gelu(float *values, size_t count);
+
+/// exp(x) elementwise from `input` to `output` (which may be the same array); 0 below -87.34 and
+/// +infinity above 88.72. Exposed for tests of the polynomial.
+void fk_exp(const float *input, float *output, size_t count);
+
+#endif
