@@ -17,16 +17,21 @@ struct EngineBenchOptions {
     var threads = 2
     /// `gemm-peak` times only N = K = 3072, for a slow kernel set.
     var quick = false
+    /// Leaves glibc's allocator as it is instead of applying `EngineMemory.retainFreedMemory`.
+    var defaultAllocator = false
 
     static let usage = """
         usage: kontextd-engine-bench gemm-peak|transformer|vae|text [--dir DIR] [--weights FILE]
                                      [--warmups N] [--repeats N] [--threads N] [--quick]
+                                     [--default-allocator]
           --dir DIR      folder written by bench/engine/torch_engine.py (default .)
           --weights FILE transformer weights, safetensors or GGUF (default DIR/transformer.safetensors)
           --warmups N    untimed runs before the timed ones (default 1)
           --repeats N    timed runs; the median is reported (default 3)
           --threads N    threads for OpenBLAS and the engine's loops (default 2)
           --quick        gemm-peak: time only M=2048, N=K=3072 instead of N, K in {3072, 12288}
+          --default-allocator
+                         keep glibc's default allocator settings instead of kontextd's
         """
 
     init<Arguments: Collection<String>>(_ arguments: Arguments) throws(EngineBenchError) {
@@ -46,6 +51,7 @@ struct EngineBenchOptions {
             case "--repeats": repeats = try Self.integer(after: option, from: &remaining, range: 1...100)
             case "--threads": threads = try Self.integer(after: option, from: &remaining, range: 1...256)
             case "--quick": quick = true
+            case "--default-allocator": defaultAllocator = true
             default: throw .usage("unknown option '\(option)'")
             }
         }

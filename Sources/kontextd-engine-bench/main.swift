@@ -5,6 +5,10 @@ import Foundation
 /// `bench/engine/torch_engine.py` wrote, for `bench/engine/run`. Not installed with kontextd.
 do {
     let options = try EngineBenchOptions(CommandLine.arguments.dropFirst())
+    if !options.defaultAllocator {
+        // The allocator policy of `kontextd`, which runs the engine the same way.
+        EngineMemory.retainFreedMemory()
+    }
     EngineThreads.configure(options.threads)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]

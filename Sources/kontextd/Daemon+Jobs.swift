@@ -1,5 +1,6 @@
 import DaemonSupport
 import EditPipeline
+import FluxEngine
 import Foundation
 import HotFolder
 import Recipes
@@ -32,7 +33,10 @@ extension Daemon {
         let input = JobInput(claimed: job, watch: watch.folders.name)
         let jobLogger = logger.with(["job.id": job.id, "watch.name": watch.folders.name, "file.path": job.record.files.first?.original ?? ""])
         statistics.withLock { $0.started(job.id, image: input.imageName, watch: watch.folders.name) }
-        defer { statistics.withLock { $0.finished(job.id) } }
+        defer {
+            statistics.withLock { $0.finished(job.id) }
+            EngineMemory.releaseFreedMemory()
+        }
 
         do {
             if try watch.delivery.resume(claimFolder: job.directory) {

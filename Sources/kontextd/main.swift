@@ -1,4 +1,5 @@
 import DaemonSupport
+import FluxEngine
 import Foundation
 
 #if canImport(Glibc)
@@ -14,6 +15,10 @@ OpenBLASRestart.restartIfNeeded()
 
 let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "help"
+if ["run", "edit", "engine"].contains(command) {
+    // These commands may run the native engine; the daemon trims the heap after every job.
+    EngineMemory.retainFreedMemory()
+}
 let rest = arguments.dropFirst()
 let logger = Logger(label: "kontextd", level: .info, handler: StderrLogHandler.makeDefault())
 

@@ -25,4 +25,12 @@ void fk_quick_gelu(float *values, size_t count);
 /// +infinity above 88.72. Exposed for tests of the polynomial.
 void fk_exp(const float *input, float *output, size_t count);
 
+/// Sets glibc's allocator to keep freed memory for reuse: one arena for all threads, no mmap for
+/// large blocks, no automatic trimming. Returns 1 when every setting was accepted, 0 otherwise
+/// (always 0 without glibc).
+int fk_retain_freed_memory(void);
+
+/// Returns the heap's free pages to the system (malloc_trim); does nothing without glibc.
+void fk_release_freed_memory(void);
+
 #endif
