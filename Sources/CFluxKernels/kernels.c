@@ -89,3 +89,63 @@ void fk_quick_gelu(float *values, size_t count) {
         values[i] = x / (1.0f + fk_exp_one(-1.702f * x));
     }
 }
+
+// Mean and 1 / sqrt(variance + epsilon) of a row, accumulated in double so that sums over
+// thousands of values do not drift.
+static inline void fk_row_moments(const float *row, size_t count, float epsilon, float *mean, float *inverse) {
+#pragma clang fp reassociate(on)
+    double sum = 0.0;
+    for (size_t i = 0; i < count; i++) sum += (double)row[i];
+    double average = sum / (double)count;
+    double squares = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        double centred = (double)row[i] - average;
+        squares += centred * centred;
+    }
+    *mean = (float)average;
+    *inverse = (float)(1.0 / sqrt(squares / (double)count + (double)epsilon));
+}
+
+FK_CLONES
+void fk_layer_norm_modulate(const float *row, float *output, size_t count, const float *shift, const float *scale, float epsilon) {
+    float mean, inverse;
+    fk_row_moments(row, count, epsilon, &mean, &inverse);
+    for (size_t i = 0; i < count; i++) {
+        float normalised = (row[i] - mean) * inverse;
+        output[i] = normalised * (1.0f + scale[i]) + shift[i];
+    }
+}
+
+FK_CLONES
+void fk_layer_norm(float *row, size_t count, const float *weight, const float *bias, float epsilon) {
+    float mean, inverse;
+    fk_row_moments(row, count, epsilon, &mean, &inverse);
+    for (size_t i = 0; i < count; i++) {
+        float value = (row[i] - mean) * inverse;
+        if (weight) value *= weight[i];
+        if (bias) value += bias[i];
+        row[i] = value;
+    }
+}
+
+FK_CLONES
+void fk_rms_norm(float *row, size_t count, const float *weight, float epsilon) {
+#pragma clang fp reassociate(on)
+    double squares = 0.0;
+    for (size_t i = 0; i < count; i++) squares += (double)row[i] * (double)row[i];
+    float inverse = (float)(1.0 / sqrt(squares / (double)count + (double)epsilon));
+    for (size_t i = 0; i < count; i++) {
+        float value = row[i] * inverse;
+        row[i] = weight ? value * weight[i] : value;
+    }
+}
+
+FK_CLONES
+void fk_add_product(float *values, const float *factor, const float *addend, size_t count) {
+    for (size_t i = 0; i < count; i++) values[i] += factor[i] * addend[i];
+}
+
+FK_CLONES
+void fk_add(float *values, const float *addend, size_t count) {
+    for (size_t i = 0; i < count; i++) values[i] += addend[i];
+}

@@ -5,6 +5,7 @@ struct EngineBenchOptions {
         case transformer
         case vae
         case text
+        case allocator
     }
 
     var command: Command
@@ -21,7 +22,7 @@ struct EngineBenchOptions {
     var defaultAllocator = false
 
     static let usage = """
-        usage: kontextd-engine-bench gemm-peak|transformer|vae|text [--dir DIR] [--weights FILE]
+        usage: kontextd-engine-bench gemm-peak|transformer|vae|text|allocator [--dir DIR] [--weights FILE]
                                      [--warmups N] [--repeats N] [--threads N] [--quick]
                                      [--default-allocator]
           --dir DIR      folder written by bench/engine/torch_engine.py (default .)

@@ -27,6 +27,8 @@ do {
         output = try encoder.encode(try stages.vae())
     case .text:
         output = try encoder.encode(try stages.text())
+    case .allocator:
+        output = try encoder.encode(AllocatorProbe.measure(retainsFreedMemory: !options.defaultAllocator))
     }
     print(String(decoding: output, as: UTF8.self))
 } catch {

@@ -1,39 +1,58 @@
 import Foundation
 import Testing
 
-@testable import FluxEngine
-
+/// `EngineMemory.retainFreedMemory` in a fresh process: `kontextd-engine-bench allocator` allocates
+/// a 64 MiB array, frees it and allocates another, and reports the page faults of each.
+///
+/// The policy must be set before other threads allocate, which the test runner's process is long
+/// past, so the check runs in a child process, as `kontextd` runs.
 @Suite struct EngineMemoryTests {
-    /// Under the policy, a freed 48 MiB array is reused by the next one, so the second costs almost
-    /// no page faults. With glibc's defaults both are fresh mappings that fault on every page,
-    /// because 48 MiB is above the largest mmap threshold glibc picks by itself (32 MiB).
-    ///
-    /// The size also fits the 64 MiB heaps of the per-thread arena that runs this test. The test
-    /// runner's threads made their arenas before the policy was set, so its one-arena part cannot
-    /// apply here. `kontextd` sets the policy before it starts threads.
-    @Test func secondLargeArrayReusesTheFirstOnesPages() throws {
-        try #require(EngineMemory.retainFreedMemory())
-        defer { EngineMemory.releaseFreedMemory() }
-        let count = 12 << 20
-
-        _ = Self.minorFaults { [Float](repeating: 1, count: count).withUnsafeBufferPointer { $0[count / 2] } }
-        let second = Self.minorFaults { [Float](repeating: 2, count: count).withUnsafeBufferPointer { $0[count / 2] } }
-
-        // 48 MiB is 12,288 pages of 4 KiB, and a fresh mapping faults on each of them. The first
-        // array may reuse memory that earlier tests freed, so only the second one is counted.
-        #expect(second < 12_288 / 8, "second array: \(second) faults")
+    struct Probe: Decodable {
+        var retainsFreedMemory: Bool
+        var pages: Int
+        var firstFaults: Int
+        var secondFaults: Int
     }
 
-    /// Returns the minor page faults of this thread while `body` runs.
-    private static func minorFaults(_ body: () -> Float) -> Int {
-        // RUSAGE_THREAD (Linux), which the Glibc module does not export.
-        let thisThread = __rusage_who_t(1)
-        var before = rusage()
-        var after = rusage()
-        getrusage(thisThread, &before)
-        let value = body()
-        getrusage(thisThread, &after)
-        #expect(value > 0)
-        return after.ru_minflt - before.ru_minflt
+    @Test func secondLargeArrayReusesTheFirstOnesPages() throws {
+        let probe = try Self.run(["allocator"])
+
+        #expect(probe.retainsFreedMemory)
+        #expect(probe.firstFaults > probe.pages / 2, "first array: \(probe.firstFaults) faults for \(probe.pages) pages")
+        #expect(probe.secondFaults < probe.pages / 8, "second array: \(probe.secondFaults) faults for \(probe.pages) pages")
+    }
+
+    /// The same probe with glibc's defaults, which map and unmap each array: the case the policy
+    /// exists for, and the proof that the probe can tell the two apart.
+    @Test func defaultAllocatorFaultsOnEveryArray() throws {
+        let probe = try Self.run(["allocator", "--default-allocator"])
+
+        #expect(!probe.retainsFreedMemory)
+        #expect(probe.secondFaults > probe.pages / 2, "second array: \(probe.secondFaults) faults for \(probe.pages) pages")
+    }
+
+    static func run(_ arguments: [String]) throws -> Probe {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try benchBinary())
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "kontextd-engine-bench \(arguments) exited with \(process.terminationStatus)")
+        return try JSONDecoder().decode(Probe.self, from: data)
+    }
+
+    /// Returns the `kontextd-engine-bench` built beside the test bundle.
+    static func benchBinary() throws -> String {
+        let folder = Bundle.main.bundleURL.deletingLastPathComponent().path
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        let candidates = [folder, root.path + "/.build/release", root.path + "/.build/debug"].map { $0 + "/kontextd-engine-bench" }
+        return try #require(
+            candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
+            "kontextd-engine-bench is not built; run 'swift build' first (looked in \(candidates))"
+        )
     }
 }

@@ -25,6 +25,22 @@ void fk_quick_gelu(float *values, size_t count);
 /// +infinity above 88.72. Exposed for tests of the polynomial.
 void fk_exp(const float *input, float *output, size_t count);
 
+/// LayerNorm of one row without affine terms, then (1 + scale) * x + shift, written to `output`.
+/// The mean and variance are accumulated in double.
+void fk_layer_norm_modulate(const float *row, float *output, size_t count, const float *shift, const float *scale, float epsilon);
+
+/// LayerNorm of one row in place, times `weight` and plus `bias` when they are not NULL.
+void fk_layer_norm(float *row, size_t count, const float *weight, const float *bias, float epsilon);
+
+/// RMSNorm of one row in place: x / sqrt(mean(x^2) + epsilon), times `weight` when not NULL.
+void fk_rms_norm(float *row, size_t count, const float *weight, float epsilon);
+
+/// values[i] += factor[i] * addend[i].
+void fk_add_product(float *values, const float *factor, const float *addend, size_t count);
+
+/// values[i] += addend[i].
+void fk_add(float *values, const float *addend, size_t count);
+
 /// Sets glibc's allocator to keep freed memory for reuse: one arena for all threads, no mmap for
 /// large blocks, no automatic trimming. Returns 1 when every setting was accepted, 0 otherwise
 /// (always 0 without glibc).

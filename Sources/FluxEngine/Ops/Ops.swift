@@ -22,10 +22,7 @@ public enum Ops {
         let width = matrix.columns
         vector.withUnsafeBufferPointer { add in
             parallelChunks(matrix.rows, minimumChunk: max(1, 65536 / max(width, 1))) { range in
-                for row in range {
-                    let values = matrix.row(row)
-                    for column in 0..<width { values[column] += add[column] }
-                }
+                for row in range { fk_add(matrix.row(row), add.baseAddress, width) }
             }
         }
     }
@@ -34,64 +31,41 @@ public enum Ops {
     public static func layerNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, epsilon: Float) -> Tensor {
         var out = x
         let width = x.rowLength
-        let gamma = weight?.storage
-        let beta = bias?.storage
-        out.storage.withUnsafeMutableBufferPointer { values in
-            guard let base = values.baseAddress else { return }
-            parallelChunks(x.rowCount, minimumChunk: max(1, 65536 / max(width, 1))) { range in
-                for row in range {
-                    let start = base + row * width
-                    let (mean, inverse) = meanAndInverseDeviation(start, width, epsilon: epsilon)
-                    for column in 0..<width {
-                        var value = (start[column] - mean) * inverse
-                        if let gamma { value *= gamma[column] }
-                        if let beta { value += beta[column] }
-                        start[column] = value
+        precondition(weight.map { $0.count == width } ?? true, "a LayerNorm weight of \(weight?.count ?? 0) for rows of \(width)")
+        precondition(bias.map { $0.count == width } ?? true, "a LayerNorm bias of \(bias?.count ?? 0) for rows of \(width)")
+        out.withMatrix { matrix in
+            withOptionalPointer(weight) { gamma in
+                withOptionalPointer(bias) { beta in
+                    parallelChunks(matrix.rows, minimumChunk: max(1, 65536 / max(width, 1))) { range in
+                        for row in range { fk_layer_norm(matrix.row(row), width, gamma, beta, epsilon) }
                     }
                 }
             }
         }
         return out
-    }
-
-    /// Returns the mean of a row and 1/sqrt(variance + eps), accumulated in Double.
-    @inline(__always)
-    static func meanAndInverseDeviation(_ row: UnsafeMutablePointer<Float>, _ width: Int, epsilon: Float) -> (mean: Float, inverse: Float) {
-        var sum = 0.0
-        for column in 0..<width { sum += Double(row[column]) }
-        let mean = sum / Double(width)
-        var squares = 0.0
-        for column in 0..<width {
-            let centred = Double(row[column]) - mean
-            squares += centred * centred
-        }
-        return (Float(mean), Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot()))
     }
 
     /// RMSNorm over the last dimension: x / sqrt(mean(x²) + eps) · scale.
     public static func rmsNorm(_ x: Tensor, scale: Tensor?, epsilon: Float) -> Tensor {
         var out = x
         let width = x.rowLength
-        let gamma = scale?.storage
-        out.storage.withUnsafeMutableBufferPointer { values in
-            parallelChunks(x.rowCount, minimumChunk: max(1, 65536 / max(width, 1))) { range in
-                for row in range {
-                    let base = row * width
-                    var squares = 0.0
-                    for column in 0..<width {
-                        let value = Double(values[base + column])
-                        squares += value * value
-                    }
-                    let inverse = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
-                    for column in 0..<width {
-                        var value = values[base + column] * inverse
-                        if let gamma { value *= gamma[column] }
-                        values[base + column] = value
-                    }
+        precondition(scale.map { $0.count == width } ?? true, "an RMSNorm scale of \(scale?.count ?? 0) for rows of \(width)")
+        out.withMatrix { matrix in
+            withOptionalPointer(scale) { gamma in
+                parallelChunks(matrix.rows, minimumChunk: max(1, 65536 / max(width, 1))) { range in
+                    for row in range { fk_rms_norm(matrix.row(row), width, gamma, epsilon) }
                 }
             }
         }
         return out
+    }
+
+    /// Calls `body` with a pointer to the tensor's values, or with nil when there is no tensor (the
+    /// C kernels then skip that term). An empty array's buffer may still have an address, so nil
+    /// must come from the missing tensor, not from the buffer.
+    private static func withOptionalPointer<Result>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> Result) -> Result {
+        guard let tensor else { return body(nil) }
+        return tensor.storage.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// RMSNorm in place over each group of `scale.count` consecutive values in every row of
@@ -103,16 +77,7 @@ public enum Ops {
         scale.withUnsafeBufferPointer { gamma in
             parallelChunks(matrix.rows, minimumChunk: max(1, 65536 / max(matrix.columns, 1))) { range in
                 for row in range {
-                    for group in 0..<groups {
-                        let values = matrix.row(row) + group * size
-                        var squares = 0.0
-                        for column in 0..<size {
-                            let value = Double(values[column])
-                            squares += value * value
-                        }
-                        let inverse = Float(1 / (squares / Double(size) + Double(epsilon)).squareRoot())
-                        for column in 0..<size { values[column] = values[column] * inverse * gamma[column] }
-                    }
+                    for group in 0..<groups { fk_rms_norm(matrix.row(row) + group * size, size, gamma.baseAddress, epsilon) }
                 }
             }
         }

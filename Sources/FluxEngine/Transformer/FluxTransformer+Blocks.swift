@@ -1,4 +1,5 @@
 import Foundation
+internal import CFluxKernels
 
 extension FluxTransformer {
     /// Runs one double-stream block: separate weights for the text and image streams, joint attention.
@@ -137,14 +138,12 @@ extension FluxTransformer {
         var out = Tensor.uninitialized(shape: x.shape)
         x.withReadOnlyMatrix { input in
             out.withMatrix { output in
-                parallelChunks(input.rows, minimumChunk: max(1, 65536 / max(width, 1))) { range in
-                    for row in range {
-                        let source = input.row(row)
-                        let target = output.row(row)
-                        let (mean, inverse) = Ops.meanAndInverseDeviation(source, width, epsilon: 1e-6)
-                        for column in 0..<width {
-                            let normalised = (source[column] - mean) * inverse
-                            target[column] = normalised * (1 + scale[column]) + shift[column]
+                shift.withUnsafeBufferPointer { shift in
+                    scale.withUnsafeBufferPointer { scale in
+                        parallelChunks(input.rows, minimumChunk: max(1, 65536 / max(width, 1))) { range in
+                            for row in range {
+                                fk_layer_norm_modulate(input.row(row), output.row(row), width, shift.baseAddress, scale.baseAddress, 1e-6)
+                            }
                         }
                     }
                 }
@@ -156,14 +155,13 @@ extension FluxTransformer {
     /// x += gate ⊙ y per row.
     static func addGated(_ x: inout Tensor, gate: [Float], _ y: Tensor) {
         precondition(x.shape == y.shape, "shapes \(x.shape) and \(y.shape) differ")
+        precondition(gate.count == x.rowLength, "a gate of \(gate.count) for rows of \(x.rowLength)")
         let width = x.rowLength
-        let rows = x.rowCount
-        y.storage.withUnsafeBufferPointer { update in
-            x.storage.withUnsafeMutableBufferPointer { values in
-                parallelChunks(rows, minimumChunk: max(1, 65536 / max(width, 1))) { range in
-                    for row in range {
-                        let base = row * width
-                        for column in 0..<width { values[base + column] += gate[column] * update[base + column] }
+        y.withReadOnlyMatrix { update in
+            x.withMatrix { values in
+                gate.withUnsafeBufferPointer { gate in
+                    parallelChunks(values.rows, minimumChunk: max(1, 65536 / max(width, 1))) { range in
+                        for row in range { fk_add_product(values.row(row), gate.baseAddress, update.row(row), width) }
                     }
                 }
             }
