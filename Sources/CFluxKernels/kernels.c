@@ -149,3 +149,47 @@ FK_CLONES
 void fk_add(float *values, const float *addend, size_t count) {
     for (size_t i = 0; i < count; i++) values[i] += addend[i];
 }
+
+FK_CLONES
+double fk_centred_sum(const float *values, size_t count, float centre, int squared) {
+    // Float partial sums of 256 values, added up in double: the vector lanes keep the float sums
+    // short, and the double total keeps a sum over a million values from drifting.
+#pragma clang fp reassociate(on)
+    double total = 0.0;
+    for (size_t start = 0; start < count; start += 256) {
+        size_t stop = count - start < 256 ? count : start + 256;
+        float partial = 0.0f;
+        if (squared) {
+            for (size_t i = start; i < stop; i++) {
+                float value = values[i] - centre;
+                partial += value * value;
+            }
+        } else {
+            for (size_t i = start; i < stop; i++) partial += values[i] - centre;
+        }
+        total += (double)partial;
+    }
+    return total;
+}
+
+FK_CLONES
+void fk_scale_shift(float *values, size_t count, float scale, float shift, int silu) {
+    if (silu) {
+        for (size_t i = 0; i < count; i++) {
+            float x = values[i] * scale + shift;
+            values[i] = x / (1.0f + fk_exp_one(-x));
+        }
+    } else {
+        for (size_t i = 0; i < count; i++) values[i] = values[i] * scale + shift;
+    }
+}
+
+FK_CLONES
+void fk_add_scalar(float *values, size_t count, float addend) {
+    for (size_t i = 0; i < count; i++) values[i] += addend;
+}
+
+FK_CLONES
+void fk_repeat_each(const float *source, float *target, size_t count, size_t factor) {
+    for (size_t i = 0; i < count; i++) target[i] = source[i / factor];
+}

@@ -1,3 +1,5 @@
+internal import CFluxKernels
+
 /// A stride-1 convolution without im2col: one GEMM per kernel tap over a zero-padded band of the
 /// input.
 ///
@@ -96,10 +98,12 @@ extension Conv2d {
                     guard y >= 0, y < g.source.height else { continue }
                     let sourceLine = channel * g.source.storedPlane + (y / upsampling) * g.source.storedWidth
                     let line = target + bandRow * width + g.padding.left
+                    // NOTE: baseAddress is non-nil: the input holds the source rows read here.
+                    let sourceRow = input.baseAddress! + sourceLine
                     if upsampling == 1 {
-                        for x in 0..<g.source.width { line[x] = input[sourceLine + x] }
+                        line.update(from: sourceRow, count: g.source.width)
                     } else {
-                        for x in 0..<g.source.width { line[x] = input[sourceLine + x / upsampling] }
+                        fk_repeat_each(sourceRow, line, g.source.width, upsampling)
                     }
                 }
             }
@@ -118,10 +122,12 @@ extension Conv2d {
     ) {
         guard let target = output.baseAddress else { return }
         let channels = output.count / (g.outputHeight * g.outputWidth)
-        for channel in 0..<channels {
-            for row in 0..<rows {
-                let destination = target + (channel * g.outputHeight + firstRow + row) * g.outputWidth
-                destination.update(from: block + channel * ldc + row * rowStride, count: g.outputWidth)
+        parallelChunks(channels, minimumChunk: max(1, 32768 / max(rows * g.outputWidth, 1))) { range in
+            for channel in range {
+                for row in 0..<rows {
+                    let destination = target + (channel * g.outputHeight + firstRow + row) * g.outputWidth
+                    destination.update(from: block + channel * ldc + row * rowStride, count: g.outputWidth)
+                }
             }
         }
     }

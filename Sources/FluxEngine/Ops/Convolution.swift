@@ -1,3 +1,5 @@
+internal import CFluxKernels
+
 /// A 2-D convolution in PyTorch's layout on one channel-first image `[C, H, W]`.
 ///
 /// Stride-1 kernels run as one `cblas_sgemm` per kernel tap over padded bands of the input (see
@@ -140,9 +142,8 @@ public struct Conv2d: Sendable {
             bias.withUnsafeBufferPointer { add in
                 parallelChunks(channels, minimumChunk: max(1, 65536 / max(plane, 1))) { range in
                     for channel in range {
-                        let value = add[channel]
-                        let base = channel * plane
-                        for index in base..<(base + plane) { out[index] += value }
+                        // NOTE: baseAddress is non-nil: the output holds one plane per channel.
+                        fk_add_scalar(out.baseAddress! + channel * plane, plane, add[channel])
                     }
                 }
             }

@@ -68,42 +68,16 @@ public struct GroupNorm: Sendable {
                 parallelChunks(groups, minimumChunk: max(1, 65536 / max(groupSize, 1))) { range in
                     for group in range {
                         let start = group * groupSize
-                        let mean = Self.sum(input, start: start, count: groupSize, centredOn: 0) / Double(groupSize)
-                        let squares = Self.sum(input, start: start, count: groupSize, centredOn: Float(mean), squared: true)
+                        // NOTE: baseAddress is non-nil: the input holds at least one group of values.
+                        let values = input.baseAddress! + start
+                        let mean = fk_centred_sum(values, groupSize, 0, 0) / Double(groupSize)
+                        let squares = fk_centred_sum(values, groupSize, Float(mean), 1)
                         results[group] = (Float(mean), Float(1 / (squares / Double(groupSize) + epsilon).squareRoot()))
                     }
                 }
             }
         }
         return statistics
-    }
-
-    /// The sum of (x − centre) or (x − centre)² over a span, from float partial sums of 256 values.
-    private static func sum(
-        _ input: UnsafeBufferPointer<Float>,
-        start: Int,
-        count: Int,
-        centredOn centre: Float,
-        squared: Bool = false
-    ) -> Double {
-        var total = 0.0
-        var index = start
-        let end = start + count
-        while index < end {
-            let stop = min(end, index + 256)
-            var partial: Float = 0
-            if squared {
-                for position in index..<stop {
-                    let value = input[position] - centre
-                    partial += value * value
-                }
-            } else {
-                for position in index..<stop { partial += input[position] - centre }
-            }
-            total += Double(partial)
-            index = stop
-        }
-        return total
     }
 
     @inline(__always)
@@ -116,7 +90,6 @@ public struct GroupNorm: Sendable {
         _ silu: Bool
     ) {
         guard let values = base.map({ $0 + start }) else { return }
-        for index in 0..<count { values[index] = values[index] * scale + shift }
-        if silu { fk_silu(values, count) }
+        fk_scale_shift(values, count, scale, shift, silu ? 1 : 0)
     }
 }

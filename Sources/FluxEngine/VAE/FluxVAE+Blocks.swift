@@ -1,3 +1,5 @@
+internal import CFluxKernels
+
 /// The encoder and decoder passes, level by level.
 extension FluxVAE {
     func runEncoder(_ image: Tensor, observer: Observer?) throws -> Tensor {
@@ -95,8 +97,9 @@ extension FluxVAE {
         precondition(values.shape == other.shape, "shapes \(values.shape) and \(other.shape) differ")
         values.storage.withUnsafeMutableBufferPointer { out in
             other.storage.withUnsafeBufferPointer { add in
+                guard let target = out.baseAddress, let source = add.baseAddress else { return }
                 parallelChunks(out.count, minimumChunk: 1 << 16) { range in
-                    for index in range { out[index] += add[index] }
+                    fk_add(target + range.lowerBound, source + range.lowerBound, range.count)
                 }
             }
         }
