@@ -14,7 +14,7 @@ struct CheckCommand {
     }
 
     func run() throws -> Int32 {
-        var diagnostics = files.isEmpty ? Checker.check(configPath: configPath) : files.flatMap(Self.check(file:))
+        var diagnostics = files.isEmpty ? Checker.check(configPath: configPath) : checkFiles()
         if files.isEmpty {
             diagnostics += Self.checkBackends(configPath: configPath)
             if let configuration = try? DaemonConfiguration.load(from: configPath) {
@@ -54,14 +54,47 @@ struct CheckCommand {
         return diagnostics
     }
 
+    /// Validates the files given on the command line against the configuration: backend names must
+    /// be configured ones, and a file inside an inbox may name only paths inside that inbox.
+    private func checkFiles() -> [Diagnostic] {
+        let configuration: DaemonConfiguration?
+        var diagnostics: [Diagnostic] = []
+        do {
+            configuration = try DaemonConfiguration.load(from: configPath)
+        } catch {
+            configuration = nil
+            diagnostics.append(
+                Diagnostic(
+                    file: configPath, position: nil, severity: .warning,
+                    message: "cannot read the configuration (\(error)), so backend names and paths outside the inbox "
+                        + "are not checked; pass --config with the daemon's configuration file"
+                )
+            )
+        }
+        return diagnostics + files.flatMap { Self.check(file: $0, configuration: configuration) }
+    }
+
     /// Validates one recipe (by its file name) or sidecar.
-    static func check(file: String) -> [Diagnostic] {
+    static func check(file: String, configuration: DaemonConfiguration?) -> [Diagnostic] {
         let name = (file as NSString).lastPathComponent
         let kind: InstructionKind = RecipeCascade.fileNames.contains(name) ? .recipe : .sidecar
+        let directory = (Self.absolute(file) as NSString).deletingLastPathComponent
+        let inbox = configuration?.watches.map(\.inbox).first { directory == $0 || directory.hasPrefix($0 + "/") }
+        let parser = InstructionParser(
+            kind: kind,
+            knownBackends: configuration?.backends.map(\.name),
+            location: inbox.map { SidecarLocation(directory: directory, inboxRoot: $0) }
+        )
         do {
-            return try InstructionParser(kind: kind).parse(contentsOf: file).warnings
+            return try parser.parse(contentsOf: file).warnings
         } catch {
             return error.diagnostics(file: file)
         }
+    }
+
+    /// Returns `path` as an absolute, standardised path.
+    private static func absolute(_ path: String) -> String {
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return (full as NSString).standardizingPath
     }
 }

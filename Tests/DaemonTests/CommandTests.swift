@@ -92,6 +92,31 @@ struct CommandTests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
+    /// A file given on the command line is checked as the daemon would read it: against the
+    /// configured backends and, inside an inbox, for paths that leave it.
+    @Test func checkFileUsesTheConfiguration() async throws {
+        let daemon = try DaemonHarness()
+        try daemon.drop(text: "backend: nosuch\nmask: ../../etc/shadow\n", as: "side.yaml", folder: "team")
+        let sidecar = daemon.inbox + "/team/side.yaml"
+
+        let result = try DaemonHarness.runCommand(["check", "--config", daemon.configPath, sidecar])
+
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(result.stdout.contains(sidecar + ":1:10: error:"), "\(result.stdout)")
+        #expect(result.stdout.contains("'nosuch'"), "\(result.stdout)")
+        #expect(result.stdout.contains(sidecar + ":2:7: error:"), "\(result.stdout)")
+    }
+
+    @Test func checkFileWithoutConfigurationWarns() async throws {
+        let daemon = try DaemonHarness()
+        try daemon.drop(text: "backend: nosuch\n", as: "side.yaml")
+
+        let result = try DaemonHarness.runCommand(["check", "--config", daemon.root + "/missing.yaml", daemon.inbox + "/side.yaml"])
+
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("backend names and paths outside the inbox are not checked; pass --config"), "\(result.stdout)")
+    }
+
     @Test func statusReportsFinishedJobs() async throws {
         let daemon = try DaemonHarness()
         try await daemon.start()
