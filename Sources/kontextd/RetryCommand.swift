@@ -86,9 +86,13 @@ struct FailedJobFolder {
         for target in targets where FileManager.default.fileExists(atPath: target) {
             throw EditCommandError("'\(target)' exists in the inbox already; move or rename it, then retry")
         }
-        // The sidecar and masks go first and the image last, so the job is complete when the image appears.
+        // The sidecar and masks go first and the image last, so the job is complete when the image
+        // appears. The report is named after the image (`<image>.error.txt`), which tells the image
+        // apart from a mask in an image format.
+        let images = Set(files.filter { $0.hasSuffix(".error.txt") }.map { ($0 as NSString).lastPathComponent.dropLast(".error.txt".count) }.map(String.init))
         let pairs = Array(zip(payload, targets))
-        let order = pairs.filter { !Self.isImageName($0.0) } + pairs.filter { Self.isImageName($0.0) }
+        let isImage = { (name: String) in images.contains((name as NSString).lastPathComponent) }
+        let order = pairs.filter { !isImage($0.0) } + pairs.filter { isImage($0.0) }
         for (name, target) in order {
             try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try FileManager.default.moveItem(atPath: path + "/" + name, toPath: target)
@@ -96,7 +100,4 @@ struct FailedJobFolder {
         try FileManager.default.removeItem(atPath: path)
     }
 
-    static func isImageName(_ name: String) -> Bool {
-        ["jpg", "jpeg", "png", "webp", "heic", "heif", "avif", "gif", "tif", "tiff", "bmp"].contains((name as NSString).pathExtension.lowercased())
-    }
 }
