@@ -44,7 +44,9 @@ struct RejectedFiles {
 
             """
         let name = ((moved[0] as NSString).lastPathComponent) + ".error.txt"
-        try Data(report.utf8).write(to: URL(fileURLWithPath: target + "/" + name))
+        // Written to a temporary name and renamed, so a script that reacts to a new report (or
+        // `kontextd retry`) never reads half of one.
+        try Data(report.utf8).write(to: URL(fileURLWithPath: target + "/" + name), options: .atomic)
         return target
     }
 }
