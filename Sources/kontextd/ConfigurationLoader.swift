@@ -19,6 +19,16 @@ enum ConfigurationLoader {
         }
         return DaemonConfiguration(watches: [])
     }
+
+    /// Reads the daemon's configuration for a command that needs its watches (`status`, `retry`):
+    /// `explicitPath`, or the default path. A missing default file names `--config` as the fix.
+    static func loadDaemonConfiguration(explicitPath: String?) throws(RecipesError) -> DaemonConfiguration {
+        let path = explicitPath ?? DaemonConfiguration.defaultPath
+        if explicitPath == nil, !FileManager.default.fileExists(atPath: path) {
+            throw .unreadable(path: path, reason: "no such file; pass --config with the daemon's configuration file")
+        }
+        return try DaemonConfiguration.load(from: path)
+    }
 }
 
 extension DaemonConfiguration {

@@ -19,7 +19,7 @@ struct RetryCommand {
     }
 
     func run(logger: Logger) throws -> Int32 {
-        let configuration = try ConfigurationLoader.load(explicitPath: configPath ?? DaemonConfiguration.defaultPath)
+        let configuration = try ConfigurationLoader.loadDaemonConfiguration(explicitPath: configPath)
         var requeued = 0
         var problems = 0
         var found = Set<String>()
@@ -95,9 +95,19 @@ struct FailedJobFolder {
         let order = pairs.filter { !isImage($0.0) } + pairs.filter { isImage($0.0) }
         for (name, target) in order {
             try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try FileManager.default.moveItem(atPath: path + "/" + name, toPath: target)
+            let source = path + "/" + name
+            do {
+                // moveItem never replaces a file that appeared at the target since the check above,
+                // and copies across file systems.
+                try FileManager.default.moveItem(atPath: source, toPath: target)
+            } catch CocoaError.fileNoSuchFile, CocoaError.fileReadNoSuchFile {
+                throw EditCommandError("'\(source)' is gone: another 'kontextd retry' or a person moved it meanwhile; check the inbox and the failed folder")
+            } catch {
+                throw EditCommandError("cannot move '\(source)' to '\(target)': \((error as NSError).localizedDescription)")
+            }
         }
-        try FileManager.default.removeItem(atPath: path)
+        // The reports stay behind with the folder; a second retry may have removed it already.
+        try? FileManager.default.removeItem(atPath: path)
     }
 
 }

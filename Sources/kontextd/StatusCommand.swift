@@ -16,7 +16,7 @@ struct StatusCommand {
     }
 
     func run() throws -> Int32 {
-        let configuration = try ConfigurationLoader.load(explicitPath: configPath ?? DaemonConfiguration.defaultPath)
+        let configuration = try ConfigurationLoader.loadDaemonConfiguration(explicitPath: configPath)
         guard let data = FileManager.default.contents(atPath: configuration.statusFile) else {
             printError("kontextd status: no status file at '\(configuration.statusFile)'; is the daemon running (systemctl status kontextd)?")
             return 3

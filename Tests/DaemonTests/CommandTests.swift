@@ -117,6 +117,14 @@ struct CommandTests {
         #expect(result.stdout.contains("backend names and paths outside the inbox are not checked; pass --config"), "\(result.stdout)")
     }
 
+    @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/etc/kontextd/kontextd.yaml")), arguments: [["status"], ["retry", "--all"]])
+    func commandWithoutConfigurationNamesTheOption(arguments: [String]) throws {
+        let result = try DaemonHarness.runCommand(arguments)
+
+        #expect(result.status == 1)
+        #expect(result.stderr.hasSuffix("cannot read '/etc/kontextd/kontextd.yaml': no such file; pass --config with the daemon's configuration file\n"), "\(result.stderr)")
+    }
+
     @Test func statusReportsFinishedJobs() async throws {
         let daemon = try DaemonHarness()
         try await daemon.start()
