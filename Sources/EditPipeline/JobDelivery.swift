@@ -230,15 +230,27 @@ struct ErrorReport {
         Job:     \(job.id)
         Image:   \(job.imageName)
         Sidecar: \(job.sidecarName ?? "none")
+        Files:   \(job.allNames.joined(separator: ", "))
         Stage:   \(failure.stage.rawValue)
         Attempt: \(job.attempt)
 
         What failed:
         \(failure.message)
 
-        To retry, fix the cause and move the image\(job.sidecarName == nil ? "" : ", its sidecar") and any mask
-        back into the inbox folder, or run `kontextd retry \(job.id)`.
-
+        To retry, fix the cause and run `kontextd retry \(job.id)`, which puts every file back where it
+        came from, or move the files back into the inbox folder yourself, the image last.
+        \(outsideFilesNote)
         """
+    }
+
+    /// Explains the hidden `.inbox/` folder when the job used files from elsewhere in the inbox.
+    private var outsideFilesNote: String {
+        guard let example = job.allNames.first(where: { $0.hasPrefix(".inbox/") }) else { return "" }
+        return """
+
+            Files under `.inbox/` (a hidden folder here) came from elsewhere in the inbox: move
+            `\(example)` back to `\(example.dropFirst(".inbox/".count))` at the top of the inbox.
+
+            """
     }
 }

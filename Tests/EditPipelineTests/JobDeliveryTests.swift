@@ -118,8 +118,23 @@ struct JobDeliveryTests {
         #expect(files(under: folder) == ["p.png", "p.png.error.txt", "p.png.job.json", "p.yaml"])
         let report = try String(contentsOfFile: folder + "/p.png.error.txt", encoding: .utf8)
         #expect(report.contains("Stage:   decode"))
+        #expect(report.contains("Files:   p.png, p.yaml\n"))
+        #expect(!report.contains(".inbox/"))
         #expect(report.contains("'p.png': truncated"))
         #expect(!FileManager.default.fileExists(atPath: setup.claim.directory))
+    }
+
+    @Test func reportExplainsFilesFromElsewhereInTheInbox() {
+        let job = JobInput(
+            id: "j1", directory: "/nowhere", imageName: "kite.jpg", sidecarName: "kite.yaml",
+            otherNames: [".inbox/masks/sky.png"], watch: "w", folder: "team2"
+        )
+
+        let text = ErrorReport(failure: JobFailure(stage: .instruction, message: "unknown backend"), job: job).text
+
+        #expect(text.contains("Files:   kite.jpg, kite.yaml, .inbox/masks/sky.png\n"))
+        #expect(text.contains("`.inbox/masks/sky.png` back to `masks/sky.png` at the top of the inbox"))
+        #expect(text.contains("`kontextd retry j1`"))
     }
 
     /// A crash after the report was written but before the inputs moved: the report is still hidden,
