@@ -17,6 +17,19 @@ import Testing
         )
     }
 
+    /// A backend with one run slot, whose edits wait up to `submitWait` seconds for it.
+    private func singleSlotBackend(_ server: FakeHosted, submitWait: Double) throws -> HostedBackend {
+        var profile = try HostedFixtures.profile(for: server, jobTimeout: 30)
+        profile.limits.maxInFlight = 1
+        profile.timeouts.submitWait = submitWait
+        return HostedBackend(
+            name: "hosted",
+            profile: profile,
+            key: try HostedKey(value: server.settings.key),
+            logger: Logger(label: "test", handler: MemoryLogHandler())
+        )
+    }
+
     private func fillMask(for image: Image) -> Mask {
         var mask = Mask(width: image.width, height: image.height)
         for y in 10..<30 { for x in 20..<50 { mask.values[y * image.width + x] = 255 } }
@@ -279,15 +292,7 @@ import Testing
         // Each poll of the first run answers "pending", so it holds the only slot for seconds.
         let server = try HostedFixtures.startServer(.runs) { $0.pendingPolls = 1000 }
         defer { server.stop() }
-        var profile = try HostedFixtures.profile(for: server, jobTimeout: 30)
-        profile.limits.maxInFlight = 1
-        profile.timeouts.submitWait = 0.5
-        let backend = HostedBackend(
-            name: "hosted",
-            profile: profile,
-            key: try HostedKey(value: server.settings.key),
-            logger: Logger(label: "test", handler: MemoryLogHandler())
-        )
+        let backend = try singleSlotBackend(server, submitWait: 0.5)
         let first = Task { _ = try? await backend.edit(HostedFixtures.request(HostedFixtures.gradient(), checkpoint: nil)) }
         defer { first.cancel() }
         let deadline = ContinuousClock.now + .seconds(30)
@@ -304,16 +309,8 @@ import Testing
     @Test func runSlotsCapRunsInFlight() async throws {
         let server = try HostedFixtures.startServer(.runs) { $0.pendingPolls = 4 }
         defer { server.stop() }
-        var profile = try HostedFixtures.profile(for: server)
-        profile.limits.maxInFlight = 1
         // The third edit waits for two whole runs; on a loaded 2-core CI machine that took over 10 s.
-        profile.timeouts.submitWait = 120
-        let backend = HostedBackend(
-            name: "hosted",
-            profile: profile,
-            key: try HostedKey(value: server.settings.key),
-            logger: Logger(label: "test", handler: MemoryLogHandler())
-        )
+        let backend = try singleSlotBackend(server, submitWait: 120)
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<3 {
