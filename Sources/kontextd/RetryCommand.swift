@@ -87,8 +87,8 @@ struct FailedJobFolder {
             throw EditCommandError("'\(target)' exists in the inbox already; move or rename it, then retry")
         }
         // The sidecar and masks go first and the image last, so the job is complete when the image
-        // appears. The report is named after the image (`<image>.error.txt`), which tells the image
-        // apart from a mask in an image format.
+        // appears. The report is named after the image (`<image>.error.txt`), which distinguishes
+        // the image from a mask in an image format.
         let images = Set(files.filter { $0.hasSuffix(".error.txt") }.map { ($0 as NSString).lastPathComponent.dropLast(".error.txt".count) }.map(String.init))
         let pairs = Array(zip(payload, targets))
         let isImage = { (name: String) in images.contains((name as NSString).lastPathComponent) }

@@ -17,7 +17,7 @@ import Testing
         )
     }
 
-    /// A backend with one run slot, whose edits wait up to `submitWait` seconds for it.
+    /// Returns a backend with one run slot, whose edits wait up to `submitWait` seconds for it.
     private func singleSlotBackend(_ server: FakeHosted, submitWait: Double) throws -> HostedBackend {
         var profile = try HostedFixtures.profile(for: server, jobTimeout: 30)
         profile.limits.maxInFlight = 1
@@ -289,7 +289,7 @@ import Testing
     }
 
     @Test func busySlotsFailTheWaitingEditAsTransient() async throws {
-        // Each poll of the first run answers "pending", so it holds the only slot for seconds.
+        // Each poll of the first run returns "pending", so that run keeps the only slot for seconds.
         let server = try HostedFixtures.startServer(.runs) { $0.pendingPolls = 1000 }
         defer { server.stop() }
         let backend = try singleSlotBackend(server, submitWait: 0.5)

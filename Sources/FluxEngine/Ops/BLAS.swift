@@ -19,8 +19,8 @@ enum BLAS {
 
     /// C[m×n] = alpha · A[m×k] · op(B) + beta · C, all row-major.
     /// `bTransposed` means B is stored [n×k] (a PyTorch Linear weight), otherwise [k×n].
-    /// `concurrentCallers` says how many threads run such products at the same time, so that the
-    /// statistics count each one's share of the wall time.
+    /// `concurrentCallers` is the number of threads that run such products at the same time, so that
+    /// the statistics count each one's share of the wall time.
     static func gemm(
         m: Int,
         n: Int,

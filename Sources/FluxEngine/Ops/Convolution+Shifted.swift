@@ -98,7 +98,7 @@ extension Conv2d {
                     guard y >= 0, y < g.source.height else { continue }
                     let sourceLine = channel * g.source.storedPlane + (y / upsampling) * g.source.storedWidth
                     let line = target + bandRow * width + g.padding.left
-                    // NOTE: baseAddress is non-nil: the input holds the source rows read here.
+                    // NOTE: baseAddress is non-nil because the input contains the source rows read here.
                     let sourceRow = input.baseAddress! + sourceLine
                     if upsampling == 1 {
                         line.update(from: sourceRow, count: g.source.width)

@@ -142,7 +142,7 @@ public struct Conv2d: Sendable {
             bias.withUnsafeBufferPointer { add in
                 parallelChunks(channels, minimumChunk: max(1, 65536 / max(plane, 1))) { range in
                     for channel in range {
-                        // NOTE: baseAddress is non-nil: the output holds one plane per channel.
+                        // NOTE: baseAddress is non-nil because the output contains one plane per channel.
                         fk_add_scalar(out.baseAddress! + channel * plane, plane, add[channel])
                     }
                 }

@@ -68,7 +68,7 @@ public struct GroupNorm: Sendable {
                 parallelChunks(groups, minimumChunk: max(1, 65536 / max(groupSize, 1))) { range in
                     for group in range {
                         let start = group * groupSize
-                        // NOTE: baseAddress is non-nil: the input holds at least one group of values.
+                        // NOTE: baseAddress is non-nil because the input contains at least one group of values.
                         let values = input.baseAddress! + start
                         let mean = fk_centred_sum(values, groupSize, 0, 0) / Double(groupSize)
                         let squares = fk_centred_sum(values, groupSize, Float(mean), 1)

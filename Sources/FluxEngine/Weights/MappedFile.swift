@@ -66,7 +66,7 @@ public final class MappedFile: @unchecked Sendable {
         return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<max(range.count, 0)]))
     }
 
-    /// Copies the bytes `range` of the file into `buffer`, which holds at least `range.count` bytes.
+    /// Copies the bytes `range` of the file into `buffer`, which has room for at least `range.count` bytes.
     /// Float32 little-endian data can land in its final array this way, without a second copy.
     public func read(_ range: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws {
         guard range.lowerBound >= 0, range.upperBound <= count else {
