@@ -1,5 +1,6 @@
 import Backends
 import Foundation
+import LocalBackend
 import Recipes
 
 /// `kontextd check`: validates configuration, recipes and sidecars, like `nginx -t`.
@@ -33,11 +34,23 @@ struct CheckCommand {
         return 1
     }
 
-    /// Builds each configured ComfyUI and hosted backend's settings, which reads and validates its
-    /// workflow and bindings, or its profile and key file.
+    /// Opens each local backend's model files, and builds each configured ComfyUI and hosted
+    /// backend's settings, which reads and validates its workflow and bindings, or its profile and
+    /// key file.
     static func checkBackends(configPath: String) -> [Diagnostic] {
         guard let configuration = try? DaemonConfiguration.load(from: configPath) else { return [] }
         var diagnostics: [Diagnostic] = []
+        for backend in configuration.backends {
+            guard let local = backend.local else { continue }
+            for problem in LocalBackend.modelFileProblems(local) {
+                diagnostics.append(
+                    Diagnostic(
+                        file: configPath, position: backend.options.position,
+                        message: "\(problem.key) '\(problem.path)' of backend '\(backend.name)' cannot be used: \(problem.message)"
+                    )
+                )
+            }
+        }
         for backend in configuration.backends where backend.kind == .comfyui || backend.kind == .hosted {
             do {
                 if backend.kind == .hosted {

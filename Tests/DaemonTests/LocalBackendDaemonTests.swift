@@ -119,6 +119,23 @@ struct LocalBackendDaemonTests {
         #expect(!text.contains("backend 'cpu': backend 'cpu'"), "\(text)")
     }
 
+    /// `kontextd check` opens the model files, so a wrong one is reported before any job fails on it.
+    @Test func checkReportsAWrongModelFile() throws {
+        let good = try makeDaemon()
+        let bad = try makeDaemon(transformer: Self.fixtures + "/vae.safetensors")
+
+        let valid = try DaemonHarness.runCommand(["check", "--config", good.configPath])
+        let wrong = try DaemonHarness.runCommand(["check", "--config", bad.configPath])
+
+        #expect(valid.status == 0, "\(valid.stdout)")
+        #expect(wrong.status == 1, "\(wrong.stdout)")
+        #expect(
+            wrong.stdout.contains("transformer '\(Self.fixtures)/vae.safetensors' of backend 'cpu' cannot be used: tensor 'img_in.weight' is missing"),
+            "\(wrong.stdout)"
+        )
+        #expect(wrong.stdout.contains("'transformer' must name the Flux Kontext transformer"), "\(wrong.stdout)")
+    }
+
     /// A denoising step can take minutes with real weights, so SIGTERM must not wait for one to end.
     @Test func stopDuringAnEditReturnsTheJobWithoutWaitingForTheStep() async throws {
         let daemon = try makeDaemon(extra: "stop_timeout: 1")
