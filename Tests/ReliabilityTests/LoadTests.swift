@@ -57,7 +57,11 @@ struct LoadTests {
             return ledger.finishedCount(first) >= count
         }
         let seconds = Date().timeIntervalSince(started)
-        try? await Task.sleep(for: .seconds(2.5))
+        // A job's log appears in the outbox before its claim is retired and "Job finished" is logged.
+        // On a loaded machine that gap has passed 2.5 s, so wait for the lines themselves.
+        _ = await DaemonHarness.waitUntil(timeout: 60) {
+            jobsFinished(in: first.log) + jobsFinished(in: second.log) >= count
+        }
         #expect(await first.stop() == 0)
         #expect(await second.stop() == 0)
         // Read the logs once both daemons have exited, so no line is still on its way through the pipe.
@@ -81,7 +85,10 @@ struct LoadTests {
         #expect(verdict.partial == 0)
         #expect(verdict.leftovers == 0)
         #expect(verdict.isClean, "\(verdict.problems.prefix(20).joined(separator: "\n"))")
-        #expect(finishedBy.0 + finishedBy.1 == count)
+        // A job whose delivery failed after its plan was written is completed by its retry, which
+        // logs "Job delivery completed after restart" instead; the warnings say why it was retried.
+        let unusual = (first.log + second.log).split(separator: "\n").filter { $0.contains("warning") || $0.contains("error") || $0.contains("completed after restart") }
+        #expect(finishedBy.0 + finishedBy.1 == count, "\(unusual.prefix(20).joined(separator: "\n"))")
         if lowered {
             #expect(overflows > 0, "the lowered queue limit should have made a queue overflow")
         }
