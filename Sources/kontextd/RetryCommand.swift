@@ -89,7 +89,8 @@ struct FailedJobFolder {
         // The sidecar and masks go first and the image last, so the job is complete when the image
         // appears. The report is named after the image (`<image>.error.txt`), which distinguishes
         // the image from a mask in an image format.
-        let images = Set(files.filter { $0.hasSuffix(".error.txt") }.map { ($0 as NSString).lastPathComponent.dropLast(".error.txt".count) }.map(String.init))
+        let reports = files.filter { $0.hasSuffix(".error.txt") }.map { ($0 as NSString).lastPathComponent }
+        let images = Set(reports.map { String($0.dropLast(".error.txt".count)) })
         let pairs = Array(zip(payload, targets))
         let isImage = { (name: String) in images.contains((name as NSString).lastPathComponent) }
         let order = pairs.filter { !isImage($0.0) } + pairs.filter { isImage($0.0) }

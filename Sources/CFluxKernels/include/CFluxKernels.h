@@ -35,23 +35,23 @@ void fk_layer_norm(float *row, size_t count, const float *weight, const float *b
 /// RMSNorm of one row in place: x / sqrt(mean(x^2) + epsilon), times `weight` when not NULL.
 void fk_rms_norm(float *row, size_t count, const float *weight, float epsilon);
 
-/// values[i] += factor[i] * addend[i].
+/// Adds factor[i] * addend[i] to values[i].
 void fk_add_product(float *values, const float *factor, const float *addend, size_t count);
 
-/// values[i] += addend[i].
+/// Adds addend[i] to values[i].
 void fk_add(float *values, const float *addend, size_t count);
 
 /// Returns the sum of (x - centre), or of (x - centre)^2 when `squared` is nonzero, over `count`
 /// values: float partial sums of 256 values, added in double.
 double fk_centred_sum(const float *values, size_t count, float centre, int squared);
 
-/// values[i] = values[i] * scale + shift, followed by SiLU when `silu` is nonzero.
+/// Replaces values[i] by values[i] * scale + shift, followed by SiLU when `silu` is nonzero.
 void fk_scale_shift(float *values, size_t count, float scale, float shift, int silu);
 
-/// values[i] += addend.
+/// Adds `addend` to every value.
 void fk_add_scalar(float *values, size_t count, float addend);
 
-/// target[i] = source[i / factor] for i < count: one row of a nearest-neighbour upsampling.
+/// Writes target[i] = source[i / factor] for i < count: one row of a nearest-neighbour upsampling.
 void fk_repeat_each(const float *source, float *target, size_t count, size_t factor);
 
 /// Sets glibc's allocator to keep freed memory for reuse: one arena for all threads, no mmap for

@@ -5,17 +5,6 @@ internal import CFluxKernels
 /// Row-wise operations treat a tensor as a matrix over its last dimension. Reductions accumulate in
 /// Double where float32 sums over thousands of values would drift from PyTorch.
 public enum Ops {
-    /// Adds `vector` to every row of `values` (row length = vector.count).
-    public static func addRowVector(_ values: inout [Float], _ vector: [Float]) {
-        let width = vector.count
-        guard width > 0 else { return }
-        let rows = values.count / width
-        values.withUnsafeMutableBufferPointer { out in
-            guard let base = out.baseAddress else { return }
-            addRowVector(MatrixSlice(base: base, rows: rows, columns: width, stride: width), vector)
-        }
-    }
-
     /// Adds `vector` to every row of `matrix`, whose rows have vector.count columns.
     static func addRowVector(_ matrix: MatrixSlice, _ vector: [Float]) {
         precondition(matrix.columns == vector.count, "a vector of \(vector.count) for rows of \(matrix.columns)")
